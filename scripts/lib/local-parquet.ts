@@ -1,0 +1,72 @@
+/**
+ * Streaming a local parquet file slice by slice in bounded memory, with the next slice's read overlapping the
+ * current slice's processing. Used by the stats and export CLIs, the site build and the benchmarks.
+ */
+import { asyncBufferFromFile } from 'hyparquet'
+import {
+  type AsyncBuffer,
+  DEFAULT_SLICE_BUDGET,
+  type FileMetaData,
+  parquetOpen,
+  parquetReadRows,
+  parquetRowCount,
+  planSlices,
+  type RowRange,
+} from '../../shared/parquet.ts'
+
+/** An opened local parquet file. */
+export interface LocalParquet {
+  path: string
+  file: AsyncBuffer
+  metadata: FileMetaData
+  rows: number
+}
+
+/** Open a local parquet file and read its footer; throws naming the path when it is missing or not parquet. */
+export async function openLocalParquet(path: string): Promise<LocalParquet> {
+  let file: AsyncBuffer
+  try {
+    file = await asyncBufferFromFile(path)
+  } catch {
+    throw new Error(`cannot open ${path}: no such file`)
+  }
+  let metadata: FileMetaData
+  try {
+    metadata = await parquetOpen(file)
+  } catch (err) {
+    throw new Error(`${path} is not a readable parquet file: ${(err as Error).message}`)
+  }
+  return { path, file, metadata, rows: parquetRowCount(metadata) }
+}
+
+/** One slice of rows read from a file. */
+export interface RowSlice {
+  range: RowRange
+  rows: Record<string, unknown>[]
+}
+
+/**
+ * Yield the file's rows slice by slice (each within `budgetBytes` decoded), prefetching one slice ahead.
+ * At most two slices are alive at once.
+ */
+export async function* streamRowSlices(
+  source: LocalParquet,
+  options: { budgetBytes?: number; range?: RowRange } = {},
+): AsyncGenerator<RowSlice> {
+  const all = planSlices(source.metadata, options.budgetBytes ?? DEFAULT_SLICE_BUDGET)
+  const within = options.range
+  const slices = within
+    ? all
+        .map((s) => ({ start: Math.max(s.start, within.start), end: Math.min(s.end, within.end) }))
+        .filter((s) => s.end > s.start)
+    : all
+  const read = (range: RowRange) => parquetReadRows(source.file, source.metadata, range)
+  let pending = slices[0] ? read(slices[0]) : null
+  for (let i = 0; i < slices.length; i++) {
+    const range = slices[i] as RowRange
+    const rows = await (pending as Promise<Record<string, unknown>[]>)
+    const next = slices[i + 1]
+    pending = next ? read(next) : null
+    yield { range, rows }
+  }
+}

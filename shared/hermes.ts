@@ -1,0 +1,261 @@
+/**
+ * The Hermes markup parser: `<think>`, `<tool_call>` and `<tool_response>` blocks inside message text.
+ *
+ * Format (hermes-agent trajectories, DATASET.md "Markup"): a gpt message is
+ * `<think>\n…\n</think>\n` + optional text + `<tool_call>\n{json}\n</tool_call>` blocks; a tool message holds
+ * one `<tool_response>\n{json}\n</tool_response>` block per call. Real rows deviate (unbalanced think tags,
+ * invalid JSON, unclosed blocks), so nothing here throws: deviations become `ParseWarning`s.
+ */
+import type { Call, ParseWarning } from './types.ts'
+
+/** The name tutorial-compatible counting gives a call whose payload is not valid JSON. */
+export const MALFORMED = '<malformed>'
+
+/** What `parseGptMessage` finds in one assistant message. */
+export interface ParsedGpt {
+  /** Contents of `<think>` blocks, trimmed, in order. */
+  thoughts: string[]
+  /** `<tool_call>` blocks, parsed. */
+  calls: Call[]
+  /** Text outside think and call blocks, trimmed. */
+  answer: string
+  /** Tutorial counting: tool names of `<tool_call>\s*({…})\s*</tool_call>` matches (`<malformed>` when not JSON). */
+  seedCallNames: string[]
+  /** Tutorial counting: the matched payloads, for call-length metrics. */
+  seedCallPayloads: string[]
+  /** Tutorial counting: number of `<think>(.*?)</think>` matches. */
+  seedThinkCount: number
+}
+
+/** What `parseToolMessage` finds in one tool message. */
+export interface ParsedToolBlock {
+  /** `name` of the payload, or null. */
+  name: string | null
+  /** `tool_call_id` of the payload, or null. */
+  toolCallId: string | null
+  /** `content` of the payload; the raw body when the payload is not a JSON object. */
+  content: unknown
+  /** The raw body, trimmed. */
+  raw: string
+  /** False when the body was not a JSON object. */
+  wellFormed: boolean
+}
+
+// The tutorial's regexes (Python re with DOTALL), transcribed: `[\s\S]` is Python's DOTALL `.`.
+const SEED_CALL = /<tool_call>\s*(\{[\s\S]*?\})\s*<\/tool_call>/g
+const SEED_THINK = /<think>[\s\S]*?<\/think>/g
+const THINK_OPEN = '<think>'
+const THINK_CLOSE = '</think>'
+const CALL_OPEN = '<tool_call>'
+const CALL_CLOSE = '</tool_call>'
+const RESPONSE_OPEN = '<tool_response>'
+const RESPONSE_CLOSE = '</tool_response>'
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Parse JSON without throwing; `undefined` when invalid. */
+export function tryParseJson(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/** Parse one `<tool_call>` payload into a `Call`. */
+export function parseCallPayload(raw: string): Call {
+  const value = tryParseJson(raw)
+  if (isRecord(value) && typeof value.name === 'string') {
+    return { name: value.name, arguments: value.arguments ?? null, malformed: false, raw }
+  }
+  return { name: MALFORMED, arguments: null, malformed: true, raw }
+}
+
+/**
+ * Tutorial-compatible call name of a regex-matched payload: `json.loads(m)['name']`, or `<malformed>`
+ * when the payload is not valid JSON (or has no name).
+ */
+function seedCallName(payload: string): string {
+  const value = tryParseJson(payload)
+  if (isRecord(value) && value.name !== undefined && value.name !== null) return String(value.name)
+  return MALFORMED
+}
+
+/**
+ * Split a gpt message into thoughts, calls and answer text.
+ * @param value the message text
+ * @param index the message's index in the conversation (for warnings)
+ * @param warnings receives deviations found
+ */
+export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
+  const seedCallNames: string[] = []
+  const seedCallPayloads: string[] = []
+  if (value.includes(CALL_OPEN)) {
+    for (const m of value.matchAll(SEED_CALL)) {
+      const payload = m[1] as string
+      seedCallPayloads.push(payload)
+      seedCallNames.push(seedCallName(payload))
+    }
+  }
+  const seedThinkCount = value.includes(THINK_OPEN) ? (value.match(SEED_THINK)?.length ?? 0) : 0
+
+  // One left-to-right scan. Think blocks first (reasoning may mention "<tool_call>" literally), then calls
+  // in the remaining text.
+  const thoughts: string[] = []
+  const calls: Call[] = []
+  let rest = ''
+  let pos = 0
+  const opens = countOf(value, THINK_OPEN)
+  const closes = countOf(value, THINK_CLOSE)
+  if (opens !== closes) {
+    warnings.push({
+      code: 'unbalanced_think',
+      message: index,
+      detail: `${opens} <think> tag(s) but ${closes} </think> tag(s)`,
+    })
+  }
+  if (opens === 0 && closes > 0) {
+    // A stray closing tag: everything before it was reasoning whose opening tag is missing.
+    const end = value.indexOf(THINK_CLOSE)
+    thoughts.push(value.slice(0, end).trim())
+    pos = end + THINK_CLOSE.length
+  }
+  while (pos < value.length) {
+    const open = value.indexOf(THINK_OPEN, pos)
+    if (open < 0) {
+      rest += value.slice(pos)
+      break
+    }
+    rest += value.slice(pos, open)
+    const bodyStart = open + THINK_OPEN.length
+    const close = value.indexOf(THINK_CLOSE, bodyStart)
+    const nextOpen = value.indexOf(THINK_OPEN, bodyStart)
+    if (close >= 0 && (nextOpen < 0 || close < nextOpen)) {
+      thoughts.push(value.slice(bodyStart, close).trim())
+      pos = close + THINK_CLOSE.length
+      continue
+    }
+    // Unclosed <think>: the reasoning runs to the next <think>, the first <tool_call>, or the end.
+    const callAt = value.indexOf(CALL_OPEN, bodyStart)
+    let end = value.length
+    if (nextOpen >= 0) end = nextOpen
+    if (callAt >= 0 && callAt < end) end = callAt
+    thoughts.push(value.slice(bodyStart, end).trim())
+    pos = end
+  }
+  rest = rest.split(THINK_CLOSE).join('')
+
+  // Calls in the text outside thoughts.
+  let answer = ''
+  let cpos = 0
+  while (cpos < rest.length) {
+    const open = rest.indexOf(CALL_OPEN, cpos)
+    if (open < 0) {
+      answer += rest.slice(cpos)
+      break
+    }
+    answer += rest.slice(cpos, open)
+    const bodyStart = open + CALL_OPEN.length
+    const close = rest.indexOf(CALL_CLOSE, bodyStart)
+    const raw = (close < 0 ? rest.slice(bodyStart) : rest.slice(bodyStart, close)).trim()
+    if (close < 0) {
+      warnings.push({
+        code: 'unclosed_tool_call',
+        message: index,
+        detail: '<tool_call> without </tool_call>',
+      })
+    }
+    const call = parseCallPayload(raw)
+    if (call.malformed) {
+      warnings.push({
+        code: 'malformed_call',
+        message: index,
+        detail: `invalid call payload: ${clip(raw, 80)}`,
+      })
+    }
+    calls.push(call)
+    cpos = close < 0 ? rest.length : close + CALL_CLOSE.length
+  }
+  return {
+    thoughts,
+    calls,
+    answer: answer.trim(),
+    seedCallNames,
+    seedCallPayloads,
+    seedThinkCount,
+  }
+}
+
+/**
+ * Split a tool message into its `<tool_response>` blocks. A message without any block is one block
+ * holding the whole text (some writers omit the tags).
+ */
+export function parseToolMessage(value: string, index: number, warnings: ParseWarning[]): ParsedToolBlock[] {
+  const blocks: ParsedToolBlock[] = []
+  let pos = 0
+  if (!value.includes(RESPONSE_OPEN)) return [toolBlock(value.trim(), index, warnings)]
+  while (pos < value.length) {
+    const open = value.indexOf(RESPONSE_OPEN, pos)
+    if (open < 0) break
+    const bodyStart = open + RESPONSE_OPEN.length
+    const close = value.indexOf(RESPONSE_CLOSE, bodyStart)
+    if (close < 0) {
+      warnings.push({
+        code: 'unclosed_tool_response',
+        message: index,
+        detail: '<tool_response> without </tool_response>',
+      })
+    }
+    blocks.push(
+      toolBlock((close < 0 ? value.slice(bodyStart) : value.slice(bodyStart, close)).trim(), index, warnings),
+    )
+    pos = close < 0 ? value.length : close + RESPONSE_CLOSE.length
+  }
+  return blocks
+}
+
+function toolBlock(raw: string, index: number, warnings: ParseWarning[]): ParsedToolBlock {
+  const value = tryParseJson(raw)
+  if (isRecord(value)) {
+    return {
+      name: typeof value.name === 'string' ? value.name : null,
+      toolCallId: typeof value.tool_call_id === 'string' ? value.tool_call_id : null,
+      content: 'content' in value ? value.content : value,
+      raw,
+      wellFormed: true,
+    }
+  }
+  warnings.push({
+    code: 'malformed_response',
+    message: index,
+    detail: `response is not a JSON object: ${clip(raw, 80)}`,
+  })
+  return { name: null, toolCallId: null, content: raw, raw, wellFormed: false }
+}
+
+/** The first `<tool_response>` body of a tool message as the tutorial finds it, or null when none. */
+export function firstResponseBody(value: string): string | null {
+  const open = value.indexOf(RESPONSE_OPEN)
+  if (open < 0) return null
+  const close = value.indexOf(RESPONSE_CLOSE, open + RESPONSE_OPEN.length)
+  if (close < 0) return null
+  return value.slice(open + RESPONSE_OPEN.length, close)
+}
+
+function countOf(text: string, needle: string): number {
+  let n = 0
+  let at = text.indexOf(needle)
+  while (at >= 0) {
+    n++
+    at = text.indexOf(needle, at + needle.length)
+  }
+  return n
+}
+
+/** Shorten a string for a warning message. */
+export function clip(text: string, max: number): string {
+  const oneLine = text.replace(/\s+/g, ' ')
+  return oneLine.length <= max ? oneLine : `${oneLine.slice(0, max - 1)}…`
+}

@@ -1,0 +1,150 @@
+/**
+ * Python's `json.dumps` in TypeScript, byte for byte, for the tutorial-compatible metrics.
+ *
+ * The dataset was written by Python (`json.dumps(..., ensure_ascii=False)`) and the tutorial measures with
+ * `json.dumps(x)` (default `ensure_ascii=True`): separators `", "` and `": "`, no indent, and with
+ * ensure_ascii every character outside printable ASCII escaped as `\uXXXX` (astral characters as a
+ * surrogate pair). Floats use Python's `repr`. Lengths are in code points, like Python's `len`.
+ */
+
+/** Python `repr(float)` of a finite JS number known to be a float. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'NaN'
+  if (x === Number.POSITIVE_INFINITY) return 'Infinity'
+  if (x === Number.NEGATIVE_INFINITY) return '-Infinity'
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0'
+  // toExponential() without digits gives the shortest round-trip digits, like Python's repr.
+  const [mantissa = '0', expText = '0'] = x.toExponential().split('e')
+  const exp = Number(expText)
+  const negative = mantissa.startsWith('-')
+  const digits = mantissa.replace('-', '').replace('.', '')
+  const decpt = exp + 1
+  let out: string
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) out = `0.${'0'.repeat(-decpt)}${digits}`
+    else if (decpt >= digits.length) out = `${digits}${'0'.repeat(decpt - digits.length)}.0`
+    else out = `${digits.slice(0, decpt)}.${digits.slice(decpt)}`
+  } else {
+    const frac = digits.slice(1)
+    const e = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : String(Math.abs(exp))
+    out = `${digits[0]}${frac ? `.${frac}` : ''}e${exp < 0 ? '-' : '+'}${e}`
+  }
+  return negative ? `-${out}` : out
+}
+
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+  '\b': '\\b',
+  '\f': '\\f',
+}
+
+/** Python `json.dumps(str)` of a string (quotes included). */
+export function pyJsonString(s: string, ensureAscii = true): string {
+  // Fast path: nothing to escape.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes exactly the C0 controls
+  const needsEscape = ensureAscii ? /[^ -!#-[\]-~]/ : /["\\\u0000-\u001f]/
+  if (!needsEscape.test(s)) return `"${s}"`
+  let out = '"'
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i] as string
+    const code = s.charCodeAt(i)
+    const short = SHORT_ESCAPES[ch]
+    if (short) out += short
+    else if (code < 0x20 || (ensureAscii && code > 0x7e)) out += `\\u${code.toString(16).padStart(4, '0')}`
+    else out += ch
+  }
+  return `${out}"`
+}
+
+/** Options of `pyJsonDumps`. */
+export interface PyDumpsOptions {
+  /** Python's `ensure_ascii` (default true, like `json.dumps`). */
+  ensureAscii?: boolean
+  /** Numbers to print as Python floats even when integral (from `parseJsonPy`). */
+  floats?: ReadonlySet<unknown>
+}
+
+/** Python `json.dumps(value)` with default separators. Integral numbers print as ints. */
+export function pyJsonDumps(value: unknown, options: PyDumpsOptions = {}): string {
+  const ensureAscii = options.ensureAscii ?? true
+  const dump = (v: unknown): string => {
+    if (v === null || v === undefined) return 'null'
+    if (v === true) return 'true'
+    if (v === false) return 'false'
+    if (typeof v === 'number') return Number.isInteger(v) ? intRepr(v) : pyFloatRepr(v)
+    if (typeof v === 'string') return pyJsonString(v, ensureAscii)
+    if (v instanceof PyFloat) return pyFloatRepr(v.value)
+    if (v instanceof PyInt) return v.text
+    if (Array.isArray(v)) return v.length === 0 ? '[]' : `[${v.map(dump).join(', ')}]`
+    if (typeof v === 'object') {
+      const entries = Object.entries(v as Record<string, unknown>)
+      if (entries.length === 0) return '{}'
+      return `{${entries.map(([k, x]) => `${pyJsonString(k, ensureAscii)}: ${dump(x)}`).join(', ')}}`
+    }
+    return 'null'
+  }
+  return dump(value)
+}
+
+function intRepr(v: number): string {
+  // Number.prototype.toString switches to exponent form at 1e21; Python ints never do.
+  return Math.abs(v) < 1e21 ? String(v) : BigInt(v).toString()
+}
+
+/** A JSON number that was written as a float (`1.0`, `2e3`), kept so `pyJsonDumps` prints it as Python would. */
+export class PyFloat {
+  readonly value: number
+  constructor(value: number) {
+    this.value = value
+  }
+}
+
+/** A JSON integer too large for a double, kept as its exact digits. */
+export class PyInt {
+  readonly text: string
+  constructor(text: string) {
+    this.text = text
+  }
+}
+
+/** Length in code points (Python `len`) of a string. */
+export function pyLen(s: string): number {
+  if (!SURROGATE.test(s)) return s.length
+  let n = s.length
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--
+        i++
+      }
+    }
+  }
+  return n
+}
+
+const SURROGATE = /[\uD800-\uDBFF]/
+const FLOATISH = /[0-9][.eE]|[eE][+-]?[0-9]/
+const BIG_INT = /[0-9]{16}/
+
+/**
+ * `JSON.parse` that keeps what Python's `json.loads` would distinguish: numbers written as floats
+ * become `PyFloat`, integers beyond 2^53 become `PyInt`. Falls back to plain `JSON.parse` (fast) when
+ * the text has no such number. Throws like `JSON.parse` on invalid JSON.
+ */
+export function parseJsonPy(text: string): unknown {
+  if (!FLOATISH.test(text) && !BIG_INT.test(text)) return JSON.parse(text)
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
+    if (typeof value !== 'number' || context?.source === undefined) return value
+    const src = context.source
+    if (/[.eE]/.test(src)) return new PyFloat(value)
+    if (!Number.isSafeInteger(value))
+      return new PyInt(src.replace(/^-?0+(?=\d)/, (m) => (m.startsWith('-') ? '-' : '')))
+    return value
+  })
+}

@@ -1,0 +1,79 @@
+/**
+ * Golden tests of the markup parser and row -> Trace: every `test/fixtures/rows/<case>.row.json` must parse to
+ * `<case>.trace.json`, and its tutorial-compatible numbers must equal `<case>.seed.json`, computed by a Python
+ * transcription of the tutorial's code (test/fixtures/make_rows.py). Set UPDATE_GOLDEN=1 to rewrite the
+ * .trace.json files after an intended change, then review the diff.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { seedCallLength } from '../../shared/stats.ts'
+import { parseRow } from '../../shared/trace.ts'
+
+const DIR = join(import.meta.dirname, '../fixtures/rows')
+const CTX = { config: 'kimi', dataset: 'lambda/hermes-agent-reasoning-traces', revision: 'fixture', sample: true }
+const cases = readdirSync(DIR)
+  .filter((f) => f.endsWith('.row.json'))
+  .map((f) => f.replace('.row.json', ''))
+
+interface SeedReference {
+  turns: number
+  toolCalls: string[]
+  parallelWidths: number[]
+  thoughtsPerTurn: number[]
+  callLengths: number[]
+  hasError: boolean
+}
+
+describe('parseRow golden fixtures', () => {
+  it('has a case for every deviation the real data shows', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(19)
+  })
+
+  for (const name of cases) {
+    const row = JSON.parse(readFileSync(join(DIR, `${name}.row.json`), 'utf8'))
+
+    it(`${name}: trace matches ${name}.trace.json`, () => {
+      const { trace } = parseRow(row, CTX)
+      const goldenPath = join(DIR, `${name}.trace.json`)
+      const actual = `${JSON.stringify(trace, null, 1)}\n`
+      if (process.env.UPDATE_GOLDEN || !existsSync(goldenPath)) writeFileSync(goldenPath, actual)
+      expect(actual).toBe(readFileSync(goldenPath, 'utf8'))
+    })
+
+    it(`${name}: tutorial numbers match the Python reference`, () => {
+      const ref: SeedReference = JSON.parse(readFileSync(join(DIR, `${name}.seed.json`), 'utf8'))
+      const { trace, seed } = parseRow(row, CTX)
+      expect(trace.summary.messages).toBe(ref.turns)
+      expect(seed.callNames.flat()).toEqual(ref.toolCalls)
+      expect(seed.callNames.map((n) => n.length).filter((n) => n > 0)).toEqual(ref.parallelWidths)
+      expect(seed.thinkCounts).toEqual(ref.thoughtsPerTurn)
+      const lengths = seed.callPayloads.flat().map(seedCallLength)
+      expect(lengths.filter((n) => n !== null)).toEqual(ref.callLengths)
+      expect(seed.hasError).toBe(ref.hasError)
+      expect(trace.summary.seedError).toBe(ref.hasError)
+      expect(trace.summary.toolCalls).toBe(ref.toolCalls.length)
+    })
+  }
+})
+
+describe('parseRow never throws', () => {
+  const junk: unknown[] = [
+    null,
+    undefined,
+    42,
+    'text',
+    [],
+    {},
+    { conversations: 'nope' },
+    { conversations: [null, 3, { from: 'gpt' }, { from: 'gpt', value: '<think><think></think></tool_call><tool_call>' }] },
+    { conversations: [{ from: 'tool', value: '<tool_response>' }], tools: '{"a":' },
+  ]
+  for (const [i, row] of junk.entries()) {
+    it(`junk row #${i} parses with warnings`, () => {
+      const { trace } = parseRow(row, CTX)
+      expect(trace.warnings.length).toBeGreaterThan(0)
+      expect(JSON.parse(JSON.stringify(trace)).summary.messages).toBe(trace.messages.length)
+    })
+  }
+})

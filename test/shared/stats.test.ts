@@ -1,0 +1,123 @@
+/**
+ * Stats are mergeable partials: the stats of the whole equal the merge of the stats of any split, in any
+ * order and grouping, byte for byte. Also pins the tutorial's aggregate definitions on the fixtures.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { distributionQuantile, emptyStats, finalizeStats, mergeStats, statsFromRows } from '../../shared/stats.ts'
+import type { Stats } from '../../shared/types.ts'
+
+const DIR = join(import.meta.dirname, '../fixtures/rows')
+const rows: unknown[] = readdirSync(DIR)
+  .filter((f) => f.endsWith('.row.json'))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')))
+const META = {
+  config: 'kimi',
+  dataset: 'lambda/hermes-agent-reasoning-traces',
+  revision: 'fixture',
+  sample: true,
+  rowsTotal: rows.length,
+}
+
+/** A small seeded PRNG (mulberry32) so the property test is reproducible. */
+function prng(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function splitStats(all: unknown[], cuts: number[]): Stats[] {
+  const bounds = [0, ...cuts, all.length]
+  return bounds.slice(1).map((end, i) => statsFromRows(all.slice(bounds[i], end), META))
+}
+
+describe('mergeStats', () => {
+  const whole = JSON.stringify(statsFromRows(rows, META))
+
+  it('whole == merge of any split, in any order and grouping (100 random splits)', () => {
+    const rand = prng(7)
+    for (let trial = 0; trial < 100; trial++) {
+      const k = 1 + Math.floor(rand() * 6)
+      const cuts = Array.from({ length: k }, () => Math.floor(rand() * (rows.length + 1))).sort((a, b) => a - b)
+      const parts = splitStats(rows, cuts)
+      // Shuffle, then fold either left or as a balanced tree.
+      for (let i = parts.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1))
+        ;[parts[i], parts[j]] = [parts[j] as Stats, parts[i] as Stats]
+      }
+      const folded =
+        rand() < 0.5
+          ? parts.reduce((a, b) => mergeStats(a, b))
+          : (function tree(xs: Stats[]): Stats {
+              if (xs.length === 1) return xs[0] as Stats
+              const mid = xs.length >> 1
+              return mergeStats(tree(xs.slice(0, mid)), tree(xs.slice(mid)))
+            })(parts)
+      expect(JSON.stringify(folded)).toBe(whole)
+    }
+  })
+
+  it('is commutative and has the empty stats as identity', () => {
+    const a = statsFromRows(rows.slice(0, 7), META)
+    const b = statsFromRows(rows.slice(7), META)
+    expect(JSON.stringify(mergeStats(a, b))).toBe(JSON.stringify(mergeStats(b, a)))
+    const empty = finalizeStats(emptyStats(META))
+    expect(JSON.stringify(mergeStats(a, empty))).toBe(JSON.stringify(mergeStats(empty, a)))
+    expect(mergeStats(a, empty).rows).toBe(a.rows)
+  })
+
+  it('refuses to merge different configs or revisions', () => {
+    const a = statsFromRows(rows.slice(0, 2), META)
+    const b = statsFromRows(rows.slice(2, 4), { ...META, config: 'glm-5.1' })
+    expect(() => mergeStats(a, b)).toThrow(/kimi@fixture with glm-5\.1@fixture/)
+  })
+})
+
+describe('stats definitions on the fixtures', () => {
+  const stats = statsFromRows(rows, META)
+  const refs = readdirSync(DIR)
+    .filter((f) => f.endsWith('.seed.json'))
+    .map((f) => JSON.parse(readFileSync(join(DIR, f), 'utf8')))
+
+  it('seed block equals the Python reference aggregated', () => {
+    const turns = refs.reduce((s, r) => s + r.turns, 0)
+    const calls = refs.flatMap((r) => r.toolCalls as string[])
+    const widths = refs.flatMap((r) => r.parallelWidths as number[])
+    expect(stats.rows).toBe(refs.length)
+    expect(stats.seed.avgTurns).toBeCloseTo(turns / refs.length, 12)
+    expect(stats.seed.avgToolCalls).toBeCloseTo(calls.length / refs.length, 12)
+    expect(stats.seed.pctWithError).toBeCloseTo((100 * refs.filter((r) => r.hasError).length) / refs.length, 12)
+    expect(stats.seed.pctParallelTurns).toBeCloseTo((100 * widths.filter((w) => w > 1).length) / widths.length, 12)
+    const byName: Record<string, number> = {}
+    for (const c of calls) byName[c] = (byName[c] ?? 0) + 1
+    expect(stats.seed.toolCalls).toEqual(byName)
+    const lengths = refs.flatMap((r) => r.callLengths as number[])
+    expect(stats.lengths.callChars.count).toBe(lengths.length)
+    expect(stats.lengths.callChars.sum).toBe(lengths.reduce((a, b) => a + b, 0))
+  })
+
+  it('counts the real error taxonomy separately from the heuristic', () => {
+    expect(stats.errorKinds).toMatchObject({ timeout: 1, not_found: 1, permission: 1, patch_mismatch: 1 })
+    expect(stats.errorKinds.unknown_tool).toBeGreaterThanOrEqual(1)
+    expect(stats.errorKinds.malformed_call).toBe(1)
+    expect(stats.totals.errorRows).toBeLessThan(stats.totals.seedErrorRows)
+    expect(stats.toolErrors.terminal?.kinds.nonzero_exit).toBe(1)
+  })
+
+  it('quantiles come from the bins and stay within [min, max]', () => {
+    const d = stats.lengths.thinkChars
+    expect(d.count).toBeGreaterThan(10)
+    for (const q of [0, 0.5, 0.9, 1]) {
+      const v = distributionQuantile(d, q)
+      expect(v).toBeGreaterThanOrEqual(d.min)
+      expect(v).toBeLessThanOrEqual(d.max)
+    }
+    expect(d.p50).toBeLessThanOrEqual(d.p90)
+  })
+})
