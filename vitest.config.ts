@@ -1,3 +1,4 @@
+import { cloudflareTest } from '@cloudflare/vitest-plugin'
 import { defineConfig } from 'vitest/config'
 
 // One test command (`npm test`), one project per area: shared (node), workers (workerd), site (build + browser).
@@ -10,6 +11,24 @@ export default defineConfig({
           environment: 'node',
           include: ['test/shared/**/*.test.ts'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              // The Worker talks to the local Hub stand-in started by global-setup.ts; nothing else is reachable.
+              bindings: { HF_ENDPOINT: inject('hubUrl'), HF_REVISION: 'main', SLICE_BUDGET_MB: '2' },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['test/workers/**/*.test.ts'],
+          globalSetup: ['test/workers/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

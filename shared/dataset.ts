@@ -48,8 +48,7 @@ export function configsFromCardData(cardData: unknown): DatasetConfig[] {
         path = typeof p === 'string' ? p : Array.isArray(p) && typeof p[0] === 'string' ? p[0] : undefined
       }
     }
-    if (path?.endsWith('.parquet') && !path.includes('*'))
-      out.push({ name: entry.config_name, split, path })
+    if (path?.endsWith('.parquet') && !path.includes('*')) out.push({ name: entry.config_name, split, path })
   }
   return out
 }

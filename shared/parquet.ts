@@ -33,6 +33,8 @@ export interface RowGroupInfo {
   compressedBytes: number
   /** True when every column chunk has an offset index (pages can be read individually). */
   offsetIndex: boolean
+  /** Uncompressed bytes of the column chunks without an offset index: read whole for any row of the group. */
+  unindexedBytes: number
 }
 
 /** A half-open row range [start, end). */
@@ -59,12 +61,17 @@ export function parquetRowGroups(metadata: FileMetaData): RowGroupInfo[] {
     let uncompressedBytes = 0
     let compressedBytes = 0
     let offsetIndex = true
+    let unindexedBytes = 0
     for (const chunk of group.columns) {
-      uncompressedBytes += Number(chunk.meta_data?.total_uncompressed_size ?? 0)
+      const bytes = Number(chunk.meta_data?.total_uncompressed_size ?? 0)
+      uncompressedBytes += bytes
       compressedBytes += Number(chunk.meta_data?.total_compressed_size ?? 0)
-      if (!chunk.offset_index_offset || !chunk.offset_index_length) offsetIndex = false
+      if (!chunk.offset_index_offset || !chunk.offset_index_length) {
+        offsetIndex = false
+        unindexedBytes += bytes
+      }
     }
-    const info = { index, start, rows, uncompressedBytes, compressedBytes, offsetIndex }
+    const info = { index, start, rows, uncompressedBytes, compressedBytes, offsetIndex, unindexedBytes }
     start += rows
     return info
   })
@@ -97,23 +104,26 @@ export function parquetMissingColumns(metadata: FileMetaData): string[] {
   return DATASET_COLUMNS.filter((c) => !have.has(c))
 }
 
+function layoutError(group: RowGroupInfo, budgetBytes: number, what: string): ParquetLayoutError {
+  return new ParquetLayoutError(
+    `${what} lie in row group ${group.index}, whose column chunks without an offset index hold ` +
+      `${group.unindexedBytes} uncompressed bytes (read whole for any row): more than the ` +
+      `${budgetBytes}-byte memory budget`,
+  )
+}
+
 /**
  * Cut a file's rows into slices whose decoded size stays under `budgetBytes`, never crossing a row group.
- * Throws `ParquetLayoutError` when a row group without an offset index is larger than the budget (reading any
- * of its rows would decode the whole group).
+ * Column chunks with an offset index cost their rows' share; chunks without one are decoded whole for any row,
+ * so a group whose unindexed chunks exceed the budget throws `ParquetLayoutError`.
  */
 export function planSlices(metadata: FileMetaData, budgetBytes = DEFAULT_SLICE_BUDGET): RowRange[] {
   const slices: RowRange[] = []
   for (const group of parquetRowGroups(metadata)) {
     if (group.rows === 0) continue
-    if (!group.offsetIndex && group.uncompressedBytes > budgetBytes) {
-      throw new ParquetLayoutError(
-        `row group ${group.index} holds ${group.uncompressedBytes} uncompressed bytes without an offset index; ` +
-          `reading it needs more than the ${budgetBytes}-byte memory budget`,
-      )
-    }
-    const perRow = group.uncompressedBytes / group.rows
-    const rowsPerSlice = Math.max(1, Math.floor(budgetBytes / Math.max(1, perRow)))
+    if (group.unindexedBytes > budgetBytes) throw layoutError(group, budgetBytes, `rows ${group.start}..`)
+    const perRow = (group.uncompressedBytes - group.unindexedBytes) / group.rows
+    const rowsPerSlice = Math.max(1, Math.floor((budgetBytes - group.unindexedBytes) / Math.max(1, perRow)))
     for (let s = 0; s < group.rows; s += rowsPerSlice) {
       slices.push({ start: group.start + s, end: group.start + Math.min(group.rows, s + rowsPerSlice) })
     }
@@ -130,12 +140,8 @@ export function assertReadable(
   for (const group of parquetRowGroups(metadata)) {
     const end = group.start + group.rows
     if (end <= range.start || group.start >= range.end) continue
-    if (!group.offsetIndex && group.uncompressedBytes > budgetBytes) {
-      throw new ParquetLayoutError(
-        `rows ${range.start}..${range.end} lie in row group ${group.index} (${group.uncompressedBytes} uncompressed ` +
-          `bytes, no offset index), which exceeds the ${budgetBytes}-byte memory budget`,
-      )
-    }
+    if (group.unindexedBytes > budgetBytes)
+      throw layoutError(group, budgetBytes, `rows ${range.start}..${range.end}`)
   }
 }
 

@@ -8,6 +8,7 @@ import { classifyToolResponse, seedToolMessageHasError } from './errors.ts'
 import { MALFORMED, type ParsedGpt, parseGptMessage, parseToolMessage, tryParseJson } from './hermes.ts'
 import { pyLen } from './pyjson.ts'
 import type {
+  ErrorKind,
   Message,
   ParseWarning,
   Provenance,
@@ -232,6 +233,8 @@ function summarizeTrace(
   }
   let malformedCalls = 0
   let toolErrors = 0
+  const errorKinds: Partial<Record<ErrorKind, number>> = {}
+  const failedTools: Record<string, number> = {}
   let thinkChars = 0
   let answerChars = 0
   for (const step of trace.steps) {
@@ -239,8 +242,12 @@ function summarizeTrace(
     answerChars += pyLen(step.answer)
     for (const [k, call] of step.calls.entries()) {
       if (call.malformed) malformedCalls++
-      const response = step.responses[k]
-      if (response?.errorKind || callFailureKind(call.name, call.malformed, toolNames)) toolErrors++
+      const kind = callFailureKind(call.name, call.malformed, toolNames) ?? step.responses[k]?.errorKind
+      if (kind) {
+        toolErrors++
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1
+        failedTools[call.name] = (failedTools[call.name] ?? 0) + 1
+      }
     }
   }
   let humanTurns = 0
@@ -267,5 +274,7 @@ function summarizeTrace(
     answerChars,
     humanTurns,
     warnings: trace.warnings.length,
+    errorKinds,
+    failedTools,
   }
 }

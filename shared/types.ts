@@ -153,6 +153,10 @@ export interface TraceSummary {
   humanTurns: number
   /** Number of parse warnings recorded for the row. */
   warnings: number
+  /** Failed calls by error kind (taxonomy; includes unknown tools and malformed calls). */
+  errorKinds: Partial<Record<ErrorKind, number>>
+  /** Failed calls by tool name. */
+  failedTools: Record<string, number>
 }
 
 /** The replay document of one row: `GET /api/trace/:id`. */

@@ -1,0 +1,196 @@
+/**
+ * The API contract inside workerd, against the Hub stand-in serving the test sample: routes and shapes, the
+ * I/O cost of cold and warm traces, caching headers, and bad input answered by problem+json.
+ */
+import { asyncBufferFromUrl, parquetMetadataAsync, readOffsetIndex } from 'hyparquet'
+import { beforeAll, describe, expect, inject, it } from 'vitest'
+import type { StatsSet, Trace, TraceSummary } from '../../shared/types.ts'
+import { api, apiJson, coldStart, eventually, findIdAtRow, hubLog, hubUrl, resetHub } from './helpers.ts'
+
+interface DatasetsBody {
+  dataset: string
+  revision: string
+  sample: boolean
+  configs: { name: string; rows: number; bytes: number; path: string }[]
+}
+
+interface TraceList {
+  total: number
+  offset: number
+  limit: number
+  complete: boolean
+  items: TraceSummary[]
+}
+
+/** Wait until the Queue has computed every stats slice. */
+async function waitForStats(): Promise<StatsSet> {
+  return eventually(async () => {
+    const set = await apiJson<StatsSet>('/api/stats')
+    return set.complete ? set : null
+  }, 90_000)
+}
+
+describe('routes', () => {
+  beforeAll(coldStart)
+
+  it('GET /api/datasets names the dataset, the resolved revision and both configs', async () => {
+    const body = await apiJson<DatasetsBody>('/api/datasets')
+    expect(body.dataset).toBe('lambda/hermes-agent-reasoning-traces')
+    expect(body.revision).toBe(inject('hubSha'))
+    expect(body.sample).toBe(true)
+    expect(body.configs.map((c) => [c.name, c.rows])).toEqual([
+      ['kimi', 160],
+      ['glm-5.1', 140],
+    ])
+    expect(body.configs[0]?.bytes).toBeGreaterThan(100_000)
+  })
+
+  it('stats complete through the Queue and equal the stats CLI number for number', async () => {
+    const first = await apiJson<StatsSet>('/api/stats?config=kimi')
+    expect(first).toHaveProperty('rowsTotal', 160)
+    const set = await waitForStats()
+    const cli = JSON.parse(inject('cliStats')) as StatsSet
+    expect(JSON.stringify(set)).toBe(JSON.stringify(cli))
+    const one = await api('/api/stats?config=glm-5.1')
+    expect(one.headers.get('cache-control')).toContain('max-age=300')
+    expect(await one.json()).toEqual(cli.configs['glm-5.1'])
+  })
+
+  it('GET /api/traces filters and pages the summaries', async () => {
+    await waitForStats()
+    const all = await apiJson<TraceList>('/api/traces?limit=100')
+    expect(all.total).toBe(300)
+    expect(all.items).toHaveLength(100)
+    const kimiTerminal = await apiJson<TraceList>('/api/traces?config=kimi&tool=terminal&limit=5&offset=2')
+    expect(kimiTerminal.offset).toBe(2)
+    expect(kimiTerminal.items.length).toBeLessThanOrEqual(5)
+    for (const s of kimiTerminal.items) {
+      expect(s.config).toBe('kimi')
+      expect(s.tools.terminal).toBeGreaterThan(0)
+    }
+    const long = await apiJson<TraceList>('/api/traces?minMessages=40')
+    for (const s of long.items) expect(s.messages).toBeGreaterThanOrEqual(40)
+    const failed = await apiJson<TraceList>('/api/traces?error=timeout')
+    for (const s of failed.items) expect(s.errorKinds.timeout).toBeGreaterThan(0)
+    const none = await apiJson<TraceList>('/api/traces?q=zzzz-no-such-task')
+    expect(none.total).toBe(0)
+  })
+
+  it('GET /api/trace/:id returns the replay JSON, and export formats', async () => {
+    const list = await apiJson<TraceList>('/api/traces?config=glm-5.1&limit=1')
+    const id = list.items[0]?.id as string
+    const trace = await apiJson<Trace>(`/api/trace/${id}`)
+    expect(trace.id).toBe(id)
+    expect(trace.config).toBe('glm-5.1')
+    expect(trace.revision).toBe(inject('hubSha'))
+    expect(trace.sample).toBe(true)
+    expect(trace.steps.length).toBe(trace.messages.filter((m) => m.from === 'gpt').length)
+    for (const format of ['openai', 'openai-raw', 'sharegpt', 'sts']) {
+      const body = await apiJson<Record<string, unknown>>(`/api/trace/${id}?format=${format}`)
+      expect(body.id).toBe(id)
+      expect(body.format).toBe(format)
+    }
+  })
+
+  it('GET /api/charts/:name.svg renders an SVG with title and description', async () => {
+    await waitForStats()
+    const res = await api('/api/charts/top-tools.svg?config=kimi')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('image/svg+xml')
+    const svg = await res.text()
+    expect(svg).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    expect(svg).toContain('<title>')
+    expect(svg).toContain('<desc>')
+  })
+
+  it('GET /api/openapi.json documents every route with parameters from the zod schemas', async () => {
+    const doc = await apiJson<{
+      openapi: string
+      paths: Record<string, { get: { parameters: { name: string }[] } }>
+    }>('/api/openapi.json')
+    expect(doc.openapi).toBe('3.1.0')
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/datasets',
+        '/api/stats',
+        '/api/traces',
+        '/api/trace/{id}',
+        '/api/charts/{name}.svg',
+      ]),
+    )
+    const names = doc.paths['/api/traces']?.get.parameters.map((p) => p.name)
+    expect(names).toEqual(
+      expect.arrayContaining(['config', 'tool', 'error', 'minMessages', 'q', 'offset', 'limit']),
+    )
+  })
+
+  it('ETag + If-None-Match answer 304; CORS and X-Revision are set', async () => {
+    const res = await api('/api/datasets')
+    const etag = res.headers.get('etag') as string
+    expect(etag).toMatch(/^"[0-9a-f]{12}-[0-9a-f]{8}"$/)
+    expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('x-revision')).toBe(inject('hubSha'))
+    const again = await api('/api/datasets', { headers: { 'if-none-match': etag } })
+    expect(again.status).toBe(304)
+    expect(await again.text()).toBe('')
+  })
+})
+
+describe('I/O contract of /api/trace/:id', () => {
+  it('a cold trace costs a few upstream requests and about the bytes of its pages; a warm one costs none', async () => {
+    await coldStart()
+    const list = await apiJson<DatasetsBody>('/api/datasets') // resolves the revision and reads the footers
+    const kimi = list.configs[0] as DatasetsBody['configs'][number]
+    // Build the id index (the id column only), then measure one trace in a row group far from the index reads.
+    await api('/api/trace/00000000-0000-0000-0000-000000000000')
+    const target = await findIdAtRow('kimi', 70)
+    await resetHub()
+
+    const cold = await api(`/api/trace/${target}`)
+    expect(cold.status).toBe(200)
+    const coldLog = (await hubLog()).filter((r) => r.kind !== 'other')
+    const coldBytes = coldLog.reduce((n, r) => n + r.bytes, 0)
+    const pageBytes = await pageBytesOfRow(kimi.path, 70)
+    expect(coldLog.length).toBeLessThanOrEqual(6)
+    expect(coldBytes).toBeGreaterThanOrEqual(pageBytes.conversations)
+    // Aligned 128 KiB blocks may add up to two blocks per merged run around the pages.
+    expect(coldBytes).toBeLessThanOrEqual(pageBytes.total + 4 * 128 * 1024)
+
+    await resetHub()
+    const warm = await api(`/api/trace/${target}`)
+    expect(warm.status).toBe(200)
+    expect(await warm.json()).toEqual(await cold.json())
+    expect(await hubLog()).toEqual([])
+  })
+})
+
+/** Compressed bytes of the pages that hold `row`, per the file's offset index (what a perfect reader fetches). */
+async function pageBytesOfRow(path: string, row: number): Promise<{ conversations: number; total: number }> {
+  const url = `${hubUrl()}/datasets/lambda/hermes-agent-reasoning-traces/resolve/main/${path}`
+  const file = await asyncBufferFromUrl({ url })
+  const metadata = await parquetMetadataAsync(file)
+  let start = 0
+  let total = 0
+  let conversations = 0
+  for (const group of metadata.row_groups) {
+    const rows = Number(group.num_rows)
+    if (row >= start && row < start + rows) {
+      for (const chunk of group.columns) {
+        if (!chunk.offset_index_length) {
+          total += Number(chunk.meta_data?.total_compressed_size ?? 0) // one page: read whole
+          continue
+        }
+        const offset = Number(chunk.offset_index_offset)
+        const buf = await file.slice(offset, offset + (chunk.offset_index_length ?? 0))
+        const pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
+        const local = row - start
+        const i = pages.findLastIndex((p) => Number(p.first_row_index) <= local)
+        const size = pages[i]?.compressed_page_size ?? 0
+        total += size
+        if (chunk.meta_data?.path_in_schema[0] === 'conversations') conversations += size
+      }
+    }
+    start += rows
+  }
+  return { conversations, total }
+}

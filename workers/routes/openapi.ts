@@ -1,0 +1,160 @@
+/**
+ * `GET /api/openapi.json`: the OpenAPI 3.1 document, its parameters generated from the zod schemas that
+ * validate the requests (one source of truth).
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { CHART_NAMES } from '../../shared/charts.ts'
+import type { AppEnv } from '../env.ts'
+import { chartsQuery } from './charts.ts'
+import { datasetsQuery } from './datasets.ts'
+import { statsQuery } from './stats.ts'
+import { traceParams, traceQuery } from './trace.ts'
+import { tracesQuery } from './traces.ts'
+
+type JsonSchema = { properties?: Record<string, Record<string, unknown>>; required?: string[] }
+
+function parameters(schema: z.ZodObject, where: 'query' | 'path'): unknown[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => {
+    const { description, ...rest } = prop
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      description,
+      schema: rest,
+    }
+  })
+}
+
+const problem = { $ref: '#/components/responses/Problem' }
+const errors = {
+  '400': problem,
+  '404': problem,
+  '405': problem,
+  '502': problem,
+  '503': problem,
+  '504': problem,
+}
+
+function op(summary: string, description: string, params: unknown[], ok: Record<string, unknown>) {
+  return {
+    get: {
+      summary,
+      description,
+      parameters: params,
+      responses: {
+        '200': ok,
+        '304': { description: 'Not modified (If-None-Match matched the ETag).' },
+        ...errors,
+      },
+    },
+  }
+}
+
+function json(ref: string, description: string) {
+  return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } }
+}
+
+/** The OpenAPI document (built once per isolate). */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hermes Trace Explorer API',
+      version: '1.0.0',
+      description:
+        'Stats and step-by-step replays of lambda/hermes-agent-reasoning-traces, read lazily from the Hub. Every document names its dataset, revision (commit sha) and whether it is the generated sample. Errors are RFC 9457 problem+json.',
+    },
+    paths: {
+      '/api/datasets': op(
+        'Dataset, revision and configs',
+        'Configs with split, rows and bytes.',
+        parameters(datasetsQuery, 'query'),
+        json('Datasets', 'The dataset'),
+      ),
+      '/api/stats': op(
+        'Statistics',
+        'One config (`Stats`) or every config side by side (`StatsSet`). `complete: false` while slices are computed.',
+        parameters(statsQuery, 'query'),
+        json('Stats', 'Stats or StatsSet'),
+      ),
+      '/api/traces': op(
+        'Row summaries, filtered and paged',
+        'Filters combine with AND. `limit` <= 100.',
+        parameters(tracesQuery, 'query'),
+        json('TraceList', 'A page of TraceSummary'),
+      ),
+      '/api/trace/{id}': op(
+        'One trace (replay JSON)',
+        '`?format=` returns an export form instead.',
+        [...parameters(traceParams, 'path'), ...parameters(traceQuery, 'query')],
+        json('Trace', 'The trace'),
+      ),
+      '/api/charts/{name}.svg': op(
+        'An embeddable SVG chart',
+        `Chart names: ${CHART_NAMES.join(', ')}.`,
+        [
+          { name: 'name', in: 'path', required: true, schema: { type: 'string', enum: [...CHART_NAMES] } },
+          ...parameters(chartsQuery, 'query'),
+        ],
+        { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
+      ),
+      '/api/openapi.json': op('This document', 'OpenAPI 3.1.', [], {
+        description: 'OpenAPI',
+        content: { 'application/json': {} },
+      }),
+    },
+    components: {
+      responses: {
+        Problem: {
+          description:
+            'RFC 9457 problem details naming the bad value; 503 and 429-caused errors carry Retry-After.',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+        },
+      },
+      schemas: {
+        Problem: {
+          type: 'object',
+          required: ['type', 'title', 'status', 'detail'],
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            param: { type: 'string' },
+            value: { type: 'string' },
+            retryAfter: { type: 'integer' },
+          },
+        },
+        Datasets: { type: 'object', description: 'See shared/types.ts and README "API".' },
+        Stats: {
+          type: 'object',
+          description:
+            'Stats (shared/types.ts): seed block, totals, averages, distributions, error taxonomy.',
+        },
+        TraceList: {
+          type: 'object',
+          description: '{ total, offset, limit, items: TraceSummary[] } plus provenance and coverage.',
+        },
+        Trace: {
+          type: 'object',
+          description: 'Trace (shared/types.ts): messages, steps, summary, warnings.',
+        },
+      },
+    },
+  }
+}
+
+let cached: string | null = null
+
+export const openapi = new Hono<AppEnv>().get('/', (c) => {
+  cached ??= JSON.stringify(openApiDocument())
+  return c.body(cached, 200, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'public, max-age=3600',
+    'access-control-allow-origin': '*',
+  })
+})

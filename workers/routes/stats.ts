@@ -1,0 +1,31 @@
+/** `GET /api/stats?config=`: a config's Stats, or every config side by side (StatsSet). */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import type { Stats, StatsSet } from '../../shared/types.ts'
+import { configStats } from '../data/slices.ts'
+import type { AppEnv } from '../env.ts'
+import { CACHE, sendJson } from '../http.ts'
+import { configSchema, parseQuery } from '../validate.ts'
+
+export const statsQuery = z.object({ config: configSchema.optional() })
+
+export const stats = new Hono<AppEnv>().get('/', async (c) => {
+  const { config } = parseQuery(c, statsQuery)
+  const data = c.get('data')
+  const info = await data.revision()
+  if (config !== undefined) {
+    await data.config(config)
+    const one: Stats = await configStats(data, config)
+    return sendJson(c, info.revision, one, one.complete ? CACHE.revision : CACHE.partial, `${one.rows}`)
+  }
+  const all = await Promise.all(info.configs.map((cfg) => configStats(data, cfg.name)))
+  const set: StatsSet = {
+    dataset: info.dataset,
+    revision: info.revision,
+    sample: info.sample,
+    complete: all.every((s) => s.complete),
+    configs: Object.fromEntries(all.map((s) => [s.config, s])),
+  }
+  const covered = all.map((s) => s.rows).join(',')
+  return sendJson(c, info.revision, set, set.complete ? CACHE.revision : CACHE.partial, covered)
+})
