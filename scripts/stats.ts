@@ -35,7 +35,7 @@ export async function statsFromParquetFile(path: string, options: FileStatsOptio
     unit: 'rows',
   })
   for await (const slice of streamRowSlices(source, { budgetBytes: options.budgetBytes })) {
-    for (const row of slice.rows) statsAddRow(stats, parseRow(row, options))
+    for (const row of slice.rows) statsAddRow(stats, parseRow(row, options, { lazyContent: true }))
     progress.update(slice.range.end)
   }
   progress.finish()

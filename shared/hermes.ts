@@ -23,6 +23,8 @@ export interface ParsedGpt {
   seedCallNames: string[]
   /** Tutorial counting: the matched payloads, for call-length metrics. */
   seedCallPayloads: string[]
+  /** The payloads' JSON values (undefined when invalid), parsed once for every use. */
+  seedCallValues: unknown[]
   /** Tutorial counting: number of `<think>(.*?)</think>` matches. */
   seedThinkCount: number
 }
@@ -64,9 +66,9 @@ export function tryParseJson(text: string): unknown {
   }
 }
 
-/** Parse one `<tool_call>` payload into a `Call`. */
-export function parseCallPayload(raw: string): Call {
-  const value = tryParseJson(raw)
+/** Parse one `<tool_call>` payload into a `Call` (`parsed`: the payload's JSON value when already known). */
+export function parseCallPayload(raw: string, parsed?: unknown): Call {
+  const value = parsed === undefined ? tryParseJson(raw) : parsed
   if (isRecord(value) && typeof value.name === 'string') {
     return { name: value.name, arguments: value.arguments ?? null, malformed: false, raw }
   }
@@ -77,8 +79,7 @@ export function parseCallPayload(raw: string): Call {
  * Tutorial-compatible call name of a regex-matched payload: `json.loads(m)['name']`, or `<malformed>`
  * when the payload is not valid JSON (or has no name).
  */
-function seedCallName(payload: string): string {
-  const value = tryParseJson(payload)
+function seedCallName(value: unknown): string {
   if (isRecord(value) && value.name !== undefined && value.name !== null) return String(value.name)
   return MALFORMED
 }
@@ -92,11 +93,17 @@ function seedCallName(payload: string): string {
 export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
   const seedCallNames: string[] = []
   const seedCallPayloads: string[] = []
+  const seedCallValues: unknown[] = []
+  // Payloads are usually parsed twice (tutorial regex and block parser) with identical text: parse once.
+  const parsedByText = new Map<string, unknown>()
   if (value.includes(CALL_OPEN)) {
     for (const m of value.matchAll(SEED_CALL)) {
       const payload = m[1] as string
+      const parsed = tryParseJson(payload)
+      parsedByText.set(payload, parsed)
       seedCallPayloads.push(payload)
-      seedCallNames.push(seedCallName(payload))
+      seedCallValues.push(parsed)
+      seedCallNames.push(seedCallName(parsed))
     }
   }
   const seedThinkCount = value.includes(THINK_OPEN) ? (value.match(SEED_THINK)?.length ?? 0) : 0
@@ -167,7 +174,7 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
         detail: '<tool_call> without </tool_call>',
       })
     }
-    const call = parseCallPayload(raw)
+    const call = parseCallPayload(raw, parsedByText.get(raw))
     if (call.malformed) {
       warnings.push({
         code: 'malformed_call',
@@ -184,6 +191,7 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     answer: answer.trim(),
     seedCallNames,
     seedCallPayloads,
+    seedCallValues,
     seedThinkCount,
   }
 }
@@ -192,10 +200,16 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
  * Split a tool message into its `<tool_response>` blocks. A message without any block is one block
  * holding the whole text (some writers omit the tags).
  */
-export function parseToolMessage(value: string, index: number, warnings: ParseWarning[]): ParsedToolBlock[] {
+export function parseToolMessage(
+  value: string,
+  index: number,
+  warnings: ParseWarning[],
+  lazy = false,
+): ParsedToolBlock[] {
   const blocks: ParsedToolBlock[] = []
   let pos = 0
-  if (!value.includes(RESPONSE_OPEN)) return [toolBlock(value.trim(), index, warnings)]
+  const block = lazy ? lazyToolBlock : toolBlock
+  if (!value.includes(RESPONSE_OPEN)) return [block(value.trim(), index, warnings)]
   while (pos < value.length) {
     const open = value.indexOf(RESPONSE_OPEN, pos)
     if (open < 0) break
@@ -233,6 +247,25 @@ function toolBlock(raw: string, index: number, warnings: ParseWarning[]): Parsed
     detail: `response is not a JSON object: ${clip(raw, 80)}`,
   })
   return { name: null, toolCallId: null, content: raw, raw, wellFormed: false }
+}
+
+// The hermes-agent writer's response prefix (Python json.dumps key order), with name and id captured.
+const CLEAN_RESPONSE = /^\{"tool_call_id": "([^"\\]*)", "name": "([^"\\]*)", "content": [{[]/
+// Everything that can make the taxonomy report a failure of an object `content` (see errors.ts), written so it
+// also matches some non-failures (then the body is parsed): a non-zero exit code, an error value that is not
+// null/false/"", success false, a failed status; plus \u-escaped letters, which could spell any of those keys.
+const FAILURE_SIGNAL =
+  /"exit_code"\s*:\s*(?!0\s*[,}])|"error"\s*:\s*(?!null\s*[,}]|false\s*[,}]|""\s*[,}])|"success"\s*:\s*false|"status"\s*:\s*"(?:error|timeout)"|\\u00[4-7][0-9a-fA-F]/
+
+/**
+ * For statistics only: a response block whose content cannot be a failure is not parsed (most of a row's
+ * bytes). Its `content` is null. Blocks that might fail, hold string content or deviate from the writer's
+ * form are parsed exactly like `toolBlock`, so the taxonomy counts are identical.
+ */
+function lazyToolBlock(raw: string, index: number, warnings: ParseWarning[]): ParsedToolBlock {
+  const clean = CLEAN_RESPONSE.exec(raw)
+  if (!clean || !raw.endsWith('}') || FAILURE_SIGNAL.test(raw)) return toolBlock(raw, index, warnings)
+  return { name: clean[2] as string, toolCallId: clean[1] as string, content: null, raw, wellFormed: true }
 }
 
 /** The first `<tool_response>` body of a tool message as the tutorial finds it, or null when none. */

@@ -44,10 +44,12 @@ const SHORT_ESCAPES: Record<string, string> = {
 
 /** Python `json.dumps(str)` of a string (quotes included). */
 export function pyJsonString(s: string, ensureAscii = true): string {
-  // Fast path: nothing to escape.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON escapes exactly the C0 controls
-  const needsEscape = ensureAscii ? /[^ -!#-[\]-~]/ : /["\\\u0000-\u001f]/
-  if (!needsEscape.test(s)) return `"${s}"`
+  // JSON.stringify escapes exactly what Python escapes (", \, C0 controls with the same short forms), except
+  // that it leaves DEL and non-ASCII literal and escapes lone surrogates; patch those differences.
+  if (!LONE_SURROGATE_CANDIDATE.test(s)) {
+    const json = JSON.stringify(s)
+    return ensureAscii ? json.replace(NON_ASCII, asciiEscape) : json
+  }
   let out = '"'
   for (let i = 0; i < s.length; i++) {
     const ch = s[i] as string
@@ -58,6 +60,13 @@ export function pyJsonString(s: string, ensureAscii = true): string {
     else out += ch
   }
   return `${out}"`
+}
+
+const NON_ASCII = /[\u007f-\uffff]/g
+const LONE_SURROGATE_CANDIDATE = /[\uD800-\uDFFF]/
+
+function asciiEscape(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`
 }
 
 /** Options of `pyJsonDumps`. */
@@ -129,8 +138,15 @@ export function pyLen(s: string): number {
 }
 
 const SURROGATE = /[\uD800-\uDBFF]/
-const FLOATISH = /[0-9][.eE]|[eE][+-]?[0-9]/
-const BIG_INT = /[0-9]{16}/
+// In JSON a number token always follows ':', '[' or ',' (plus whitespace): these find every float token and
+// every integer too long for a double (and some look-alikes inside strings, which only cost the slow path).
+const FLOAT_TOKEN = /[:[,]\s*-?\d+[.eE]/
+const BIG_INT_TOKEN = /[:[,]\s*-?\d{16}/
+
+/** True when JSON text may hold a float or huge-int token, which Python round-trips differently from JS. */
+export function hasPythonOnlyNumbers(text: string): boolean {
+  return FLOAT_TOKEN.test(text) || BIG_INT_TOKEN.test(text) || /^\s*-?\d/.test(text)
+}
 
 /**
  * `JSON.parse` that keeps what Python's `json.loads` would distinguish: numbers written as floats
@@ -138,7 +154,7 @@ const BIG_INT = /[0-9]{16}/
  * the text has no such number. Throws like `JSON.parse` on invalid JSON.
  */
 export function parseJsonPy(text: string): unknown {
-  if (!FLOATISH.test(text) && !BIG_INT.test(text)) return JSON.parse(text)
+  if (!hasPythonOnlyNumbers(text)) return JSON.parse(text)
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) => {
     if (typeof value !== 'number' || context?.source === undefined) return value
     const src = context.source

@@ -8,7 +8,7 @@
  */
 
 import { tryParseJson } from './hermes.ts'
-import { parseJsonPy, pyJsonDumps, pyLen } from './pyjson.ts'
+import { hasPythonOnlyNumbers, parseJsonPy, pyJsonDumps, pyLen } from './pyjson.ts'
 import { callFailureKind, type ParsedRow, parseRow, type RowContext } from './trace.ts'
 import type { Distribution, ErrorKind, SeedStats, Stats, ToolErrorStats } from './types.ts'
 
@@ -197,17 +197,33 @@ export function emptyStats(meta: StatsMeta): Stats {
   }
 }
 
+/** Python `len(text.split())`: runs of non-whitespace (Python's str whitespace). */
 function countWords(text: string): number {
   let words = 0
   let inWord = false
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    // Python str.split() whitespace: ASCII whitespace, \x1c-\x1f, and Unicode spaces.
+    if (c > 32 && c < 0x7f) {
+      // Printable ASCII: the hot path.
+      if (!inWord) {
+        inWord = true
+        words++
+      }
+      continue
+    }
     const space =
-      c === 32 || (c >= 9 && c <= 13) || (c >= 0x1c && c <= 0x1f) || c === 0x85 || c === 0xa0 || c === 0x1680
-        ? true
-        : c >= 0x2000 &&
-          (c <= 0x200a || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000)
+      c === 32 ||
+      (c >= 9 && c <= 13) ||
+      (c >= 0x1c && c <= 0x1f) ||
+      c === 0x85 ||
+      c === 0xa0 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      c === 0x3000
     if (space) inWord = false
     else if (!inWord) {
       inWord = true
@@ -217,10 +233,15 @@ function countWords(text: string): number {
   return words
 }
 
-/** Python `len(json.dumps(json.loads(payload)))` of a call payload, or null when it is not valid JSON. */
-export function seedCallLength(payload: string): number | null {
+/**
+ * Python `len(json.dumps(json.loads(payload)))` of a call payload, or null when it is not valid JSON.
+ * `parsed` (the payload's `JSON.parse` value) is reused when the payload has no float or huge-int token,
+ * the only values `JSON.parse` and Python's `json.loads` + `dumps` disagree on.
+ */
+export function seedCallLength(payload: string, parsed?: unknown): number | null {
   try {
-    return pyLen(pyJsonDumps(parseJsonPy(payload)))
+    const value = parsed !== undefined && !hasPythonOnlyNumbers(payload) ? parsed : parseJsonPy(payload)
+    return pyLen(pyJsonDumps(value))
   } catch {
     return null
   }
@@ -267,8 +288,10 @@ export function statsAddRow(stats: Stats, parsed: ParsedRow): void {
       if (names.length > 1) t.parallelTurns++
     }
     for (const name of names) bump(s.toolCalls, name)
-    for (const payload of seed.callPayloads[turn] ?? []) {
-      const len = seedCallLength(payload)
+    const values = seed.callValues[turn] ?? []
+    for (const [k, payload] of (seed.callPayloads[turn] ?? []).entries()) {
+      if (values[k] === undefined) continue // invalid JSON: no length (the tutorial's json.loads fails)
+      const len = seedCallLength(payload, values[k])
       if (len !== null) distAdd(stats.lengths.callChars, len)
     }
   }
@@ -395,7 +418,7 @@ export function mergeStats(a: Stats, b: Stats): Stats {
 /** Stats of a list of rows (parsed here), finalized. */
 export function statsFromRows(rows: Iterable<unknown>, meta: StatsMeta): Stats {
   const stats = emptyStats(meta)
-  for (const row of rows) statsAddRow(stats, parseRow(row, meta))
+  for (const row of rows) statsAddRow(stats, parseRow(row, meta, { lazyContent: true }))
   return finalizeStats(stats)
 }
 

@@ -31,6 +31,8 @@ export interface SeedRowData {
   callNames: string[][]
   /** Per gpt turn: matched call payloads. */
   callPayloads: string[][]
+  /** Per gpt turn: the payloads' JSON values (undefined when invalid). */
+  callValues: unknown[][]
   /** Per gpt turn: number of `<think>` matches. */
   thinkCounts: number[]
   /** The tutorial's heuristic error flag. */
@@ -95,12 +97,21 @@ function messagesFromColumn(value: unknown, warnings: ParseWarning[]): Message[]
   return messages
 }
 
+/** Options of `parseRow`. */
+export interface ParseOptions {
+  /**
+   * Statistics mode: tool responses that cannot be failures are not JSON-parsed (their `content` is null).
+   * Summaries and stats are the same as in full mode; the trace is not a complete replay.
+   */
+  lazyContent?: boolean
+}
+
 /**
  * Parse one dataset row. Never throws: anything unexpected becomes a warning and a best-effort value.
  * @param row an object with the six columns (`id`, `conversations`, `tools`, `category`, `subcategory`, `task`)
  * @param ctx dataset, revision and config the row comes from
  */
-export function parseRow(row: unknown, ctx: RowContext): ParsedRow {
+export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = {}): ParsedRow {
   const warnings: ParseWarning[] = []
   const r = isRecord(row) ? row : {}
   if (!isRecord(row)) warnings.push({ code: 'bad_row', message: -1, detail: 'the row is not an object' })
@@ -111,7 +122,13 @@ export function parseRow(row: unknown, ctx: RowContext): ParsedRow {
   const toolNames = new Set(tools.map((t) => t.name))
 
   const steps: Step[] = []
-  const seed: SeedRowData = { callNames: [], callPayloads: [], thinkCounts: [], hasError: false }
+  const seed: SeedRowData = {
+    callNames: [],
+    callPayloads: [],
+    callValues: [],
+    thinkCounts: [],
+    hasError: false,
+  }
   let textBesideCallTurns = 0
   let current: { step: Step; parsed: ParsedGpt } | null = null
 
@@ -152,11 +169,12 @@ export function parseRow(row: unknown, ctx: RowContext): ParsedRow {
       steps.push(step)
       seed.callNames.push(parsed.seedCallNames)
       seed.callPayloads.push(parsed.seedCallPayloads)
+      seed.callValues.push(parsed.seedCallValues)
       seed.thinkCounts.push(parsed.seedThinkCount)
       current = { step, parsed }
     } else if (msg.from === 'tool') {
       if (!seed.hasError && seedToolMessageHasError(msg.value)) seed.hasError = true
-      const blocks = parseToolMessage(msg.value, i, warnings)
+      const blocks = parseToolMessage(msg.value, i, warnings, options.lazyContent)
       if (!current) {
         warnings.push({
           code: 'orphan_tool_message',

@@ -11,7 +11,12 @@ import { seedCallLength } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
 
 const DIR = join(import.meta.dirname, '../fixtures/rows')
-const CTX = { config: 'kimi', dataset: 'lambda/hermes-agent-reasoning-traces', revision: 'fixture', sample: true }
+const CTX = {
+  config: 'kimi',
+  dataset: 'lambda/hermes-agent-reasoning-traces',
+  revision: 'fixture',
+  sample: true,
+}
 const cases = readdirSync(DIR)
   .filter((f) => f.endsWith('.row.json'))
   .map((f) => f.replace('.row.json', ''))
@@ -48,7 +53,7 @@ describe('parseRow golden fixtures', () => {
       expect(seed.callNames.flat()).toEqual(ref.toolCalls)
       expect(seed.callNames.map((n) => n.length).filter((n) => n > 0)).toEqual(ref.parallelWidths)
       expect(seed.thinkCounts).toEqual(ref.thoughtsPerTurn)
-      const lengths = seed.callPayloads.flat().map(seedCallLength)
+      const lengths = seed.callPayloads.flat().map((p) => seedCallLength(p))
       expect(lengths.filter((n) => n !== null)).toEqual(ref.callLengths)
       expect(seed.hasError).toBe(ref.hasError)
       expect(trace.summary.seedError).toBe(ref.hasError)
@@ -66,7 +71,14 @@ describe('parseRow never throws', () => {
     [],
     {},
     { conversations: 'nope' },
-    { conversations: [null, 3, { from: 'gpt' }, { from: 'gpt', value: '<think><think></think></tool_call><tool_call>' }] },
+    {
+      conversations: [
+        null,
+        3,
+        { from: 'gpt' },
+        { from: 'gpt', value: '<think><think></think></tool_call><tool_call>' },
+      ],
+    },
     { conversations: [{ from: 'tool', value: '<tool_response>' }], tools: '{"a":' },
   ]
   for (const [i, row] of junk.entries()) {

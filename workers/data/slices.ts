@@ -88,7 +88,7 @@ export async function computeSlice(ctx: DataContext, config: string, range: RowR
   const stats = emptyStats({ ...info, config, rowsTotal: file.rows })
   const summaries: TraceSummary[] = []
   for (const row of rows) {
-    const parsed = parseRow(row, { ...info, config })
+    const parsed = parseRow(row, { ...info, config }, { lazyContent: true })
     statsAddRow(stats, parsed)
     summaries.push(parsed.trace.summary)
   }

@@ -1,0 +1,73 @@
+/**
+ * Statistics mode (`parseRow(..., { lazyContent: true })`) skips parsing tool responses that cannot be failures.
+ * It must give exactly the same summaries and stats as the full parse: checked on every golden fixture and on
+ * every row of a generated sample (thousands of responses of every tool shape and failure kind).
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
+import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
+import { parseRow } from '../../shared/trace.ts'
+
+const ROOT = join(import.meta.dirname, '../..')
+const CTX = { config: 'kimi', dataset: 'd', revision: 'r', sample: true }
+const FIXTURES = join(ROOT, 'test/fixtures/rows')
+
+function statsOf(rows: unknown[], lazy: boolean): string {
+  const stats = emptyStats({ ...CTX, rowsTotal: rows.length })
+  for (const row of rows) statsAddRow(stats, parseRow(row, CTX, { lazyContent: lazy }))
+  return JSON.stringify(finalizeStats(stats))
+}
+
+describe('lazy statistics mode equals the full parse', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hte-lazy-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('on every golden fixture row', () => {
+    const rows = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.row.json'))
+      .map((f) => JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')))
+    for (const row of rows) {
+      expect(parseRow(row, CTX, { lazyContent: true }).trace.summary).toEqual(
+        parseRow(row, CTX).trace.summary,
+      )
+    }
+    expect(statsOf(rows, true)).toBe(statsOf(rows, false))
+  })
+
+  it('on every row of a generated sample', async () => {
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'scripts/sample.ts'),
+        '--out',
+        dir,
+        '--rows-kimi',
+        '120',
+        '--rows-glm',
+        '40',
+        '--seed',
+        '9',
+      ],
+      {
+        stdio: 'ignore',
+      },
+    )
+    const rows: unknown[] = []
+    for (const config of ['kimi', 'glm-5.1']) {
+      const source = await openLocalParquet(join(dir, 'data', config, 'train.parquet'))
+      for await (const slice of streamRowSlices(source)) rows.push(...slice.rows)
+    }
+    let differences = 0
+    for (const row of rows) {
+      const lazy = parseRow(row, CTX, { lazyContent: true }).trace.summary
+      const full = parseRow(row, CTX).trace.summary
+      if (JSON.stringify(lazy) !== JSON.stringify(full)) differences++
+    }
+    expect(differences).toBe(0)
+    expect(statsOf(rows, true)).toBe(statsOf(rows, false))
+  })
+})
