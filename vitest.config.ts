@@ -31,6 +31,16 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // Builds the site, runs it under wrangler dev with the Hub stand-in, drives Chromium.
+          name: 'site',
+          environment: 'node',
+          include: ['test/site/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 })

@@ -10,6 +10,7 @@ import type { AppEnv, Bindings } from './env.ts'
 import { HttpProblem, problemResponse } from './problem.ts'
 import { charts } from './routes/charts.ts'
 import { datasets } from './routes/datasets.ts'
+import { exportJsonl } from './routes/export.ts'
 import { openapi } from './routes/openapi.ts'
 import { stats } from './routes/stats.ts'
 import { trace } from './routes/trace.ts'
@@ -63,10 +64,12 @@ app.route('/api/stats', stats)
 app.route('/api/traces', traces)
 app.route('/api/trace', trace)
 app.route('/api/charts', charts)
+app.route('/api/export.jsonl', exportJsonl)
 app.route('/api/openapi.json', openapi)
 
-// Trace permalinks: the static viewer page reads the id from the URL.
-app.get('/trace/:id', async (c) => {
+// Trace permalinks (/trace/<id>, /trace/, /trace/?id=<id>, /trace/<id>/): the static viewer page reads the id
+// from the URL.
+app.get('/trace/*', async (c) => {
   const url = new URL(c.req.url)
   url.pathname = '/trace/'
   return c.env.ASSETS.fetch(new Request(url, c.req.raw))

@@ -137,8 +137,10 @@ export function renderSvg(options: ChartOptions, document: Document, meta: Rende
   y += 6
 
   const height = Math.ceil(y)
+  // role="img" would hide drill-down links from assistive technology: linked charts are a labelled group.
+  const role = parts.some((p) => p.includes('<a ')) ? 'group' : 'img'
   const root =
-    `<svg xmlns="${SVG_NS}" class="hte-chart" viewBox="0 0 ${width} ${height}" role="img"` +
+    `<svg xmlns="${SVG_NS}" class="hte-chart" viewBox="0 0 ${width} ${height}" role="${role}"` +
     ` fill="currentColor" font-family="${escapeAttr(FONT)}" font-size="10"` +
     ` style="max-width:100%;height:auto">`
   return [

@@ -5,7 +5,13 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { distributionQuantile, emptyStats, finalizeStats, mergeStats, statsFromRows } from '../../shared/stats.ts'
+import {
+  distributionQuantile,
+  emptyStats,
+  finalizeStats,
+  mergeStats,
+  statsFromRows,
+} from '../../shared/stats.ts'
 import type { Stats } from '../../shared/types.ts'
 
 const DIR = join(import.meta.dirname, '../fixtures/rows')
@@ -44,7 +50,9 @@ describe('mergeStats', () => {
     const rand = prng(7)
     for (let trial = 0; trial < 100; trial++) {
       const k = 1 + Math.floor(rand() * 6)
-      const cuts = Array.from({ length: k }, () => Math.floor(rand() * (rows.length + 1))).sort((a, b) => a - b)
+      const cuts = Array.from({ length: k }, () => Math.floor(rand() * (rows.length + 1))).sort(
+        (a, b) => a - b,
+      )
       const parts = splitStats(rows, cuts)
       // Shuffle, then fold either left or as a balanced tree.
       for (let i = parts.length - 1; i > 0; i--) {
@@ -92,8 +100,14 @@ describe('stats definitions on the fixtures', () => {
     expect(stats.rows).toBe(refs.length)
     expect(stats.seed.avgTurns).toBeCloseTo(turns / refs.length, 12)
     expect(stats.seed.avgToolCalls).toBeCloseTo(calls.length / refs.length, 12)
-    expect(stats.seed.pctWithError).toBeCloseTo((100 * refs.filter((r) => r.hasError).length) / refs.length, 12)
-    expect(stats.seed.pctParallelTurns).toBeCloseTo((100 * widths.filter((w) => w > 1).length) / widths.length, 12)
+    expect(stats.seed.pctWithError).toBeCloseTo(
+      (100 * refs.filter((r) => r.hasError).length) / refs.length,
+      12,
+    )
+    expect(stats.seed.pctParallelTurns).toBeCloseTo(
+      (100 * widths.filter((w) => w > 1).length) / widths.length,
+      12,
+    )
     const byName: Record<string, number> = {}
     for (const c of calls) byName[c] = (byName[c] ?? 0) + 1
     expect(stats.seed.toolCalls).toEqual(byName)

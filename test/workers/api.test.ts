@@ -92,6 +92,41 @@ describe('routes', () => {
     }
   })
 
+  it('GET /api/export.jsonl streams one line per matching row, id first', async () => {
+    await waitForStats()
+    const list = await apiJson<TraceList>('/api/traces?config=kimi&error=any&limit=1')
+    const res = await api('/api/export.jsonl?config=kimi&format=openai&error=any')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson')
+    const lines = (await res.text()).split('\n').filter(Boolean)
+    expect(lines).toHaveLength(list.total)
+    expect(Number(res.headers.get('x-rows'))).toBe(list.total)
+    for (const line of lines) {
+      const row = JSON.parse(line) as Record<string, unknown>
+      expect(Object.keys(row)[0]).toBe('id')
+      expect(Array.isArray(row.messages)).toBe(true)
+    }
+    const sharegpt = await api('/api/export.jsonl?config=glm-5.1&format=sharegpt&maxMessages=10')
+    for (const line of (await sharegpt.text()).split('\n').filter(Boolean)) {
+      const row = JSON.parse(line) as { conversations: unknown[] }
+      expect(row.conversations.length).toBeLessThanOrEqual(10)
+    }
+    const bad = await api('/api/export.jsonl?config=kimi&format=csv')
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('format=\\"csv\\"')
+  })
+
+  it('trace content stays inert JSON text (XSS rows)', async () => {
+    await waitForStats()
+    const list = await apiJson<TraceList>('/api/traces?q=%3Cscript%3E&limit=5')
+    expect(list.total).toBeGreaterThan(0)
+    const res = await api(`/api/trace/${list.items[0]?.id}`)
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    const trace = (await res.json()) as Trace
+    expect(trace.task).toContain('<script>')
+  })
+
   it('GET /api/charts/:name.svg renders an SVG with title and description', async () => {
     await waitForStats()
     const res = await api('/api/charts/top-tools.svg?config=kimi')

@@ -8,6 +8,7 @@ import { CHART_NAMES } from '../../shared/charts.ts'
 import type { AppEnv } from '../env.ts'
 import { chartsQuery } from './charts.ts'
 import { datasetsQuery } from './datasets.ts'
+import { exportQuery } from './export.ts'
 import { statsQuery } from './stats.ts'
 import { traceParams, traceQuery } from './trace.ts'
 import { tracesQuery } from './traces.ts'
@@ -100,6 +101,12 @@ export function openApiDocument(): Record<string, unknown> {
           ...parameters(chartsQuery, 'query'),
         ],
         { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
+      ),
+      '/api/export.jsonl': op(
+        'Export matching rows as JSONL',
+        'One row per line: `{"id", ...the format fields}`. Streams in bounded memory; 503 + Retry-After while summaries are computed.',
+        parameters(exportQuery, 'query'),
+        { description: 'JSONL', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
       ),
       '/api/openapi.json': op('This document', 'OpenAPI 3.1.', [], {
         description: 'OpenAPI',

@@ -4,32 +4,18 @@
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import type { ErrorKind, TraceSummary } from '../../shared/types.ts'
+import { ERROR_FILTERS, matchesFilter } from '../../shared/filters.ts'
+import type { TraceSummary } from '../../shared/types.ts'
 import { configSummaries } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
 import { CACHE, sendJson } from '../http.ts'
 import { configSchema, intParam, parseQuery } from '../validate.ts'
 
-const ERROR_FILTERS = [
-  'any',
-  'none',
-  'seed',
-  'timeout',
-  'permission',
-  'not_found',
-  'traceback',
-  'nonzero_exit',
-  'error_field',
-  'failed',
-  'patch_mismatch',
-  'unknown_tool',
-  'malformed_call',
-] as const
-
 const text = (what: string) =>
   z.string().min(1, `${what} is empty`).max(200, `${what} is longer than 200 characters`)
 
-export const tracesQuery = z.object({
+/** The row filters (shared/filters.ts `TraceFilter`), as query parameters; also used by /api/export.jsonl. */
+export const filterShape = {
   config: configSchema.optional(),
   category: text('category').optional().describe('Exact category, e.g. `Terminal & Coding`.'),
   subcategory: text('subcategory').optional().describe('Exact subcategory.'),
@@ -48,58 +34,29 @@ export const tracesQuery = z.object({
   maxCalls: intParam('Rows with at most this many tool calls.', 0, 100_000).optional(),
   minParallel: intParam('Rows whose widest turn has at least this many calls.', 0, 10_000).optional(),
   q: text('q').optional().describe('Case-insensitive substring of the task.'),
+}
+
+export const tracesQuery = z.object({
+  ...filterShape,
   offset: intParam('Items to skip.', 0, 1_000_000).optional(),
   limit: intParam('Items to return (<= 100).', 1, 100).optional(),
 })
 
-type TracesQuery = z.infer<typeof tracesQuery>
-
-function matcher(q: TracesQuery): (s: TraceSummary) => boolean {
-  const needle = q.q?.toLowerCase()
-  const kind = q.error
-  return (s) => {
-    if (q.category !== undefined && s.category !== q.category) return false
-    if (q.subcategory !== undefined && s.subcategory !== q.subcategory) return false
-    if (q.minMessages !== undefined && s.messages < q.minMessages) return false
-    if (q.maxMessages !== undefined && s.messages > q.maxMessages) return false
-    if (q.minCalls !== undefined && s.toolCalls < q.minCalls) return false
-    if (q.maxCalls !== undefined && s.toolCalls > q.maxCalls) return false
-    if (q.minParallel !== undefined && s.maxParallel < q.minParallel) return false
-    if (needle !== undefined && !s.task.toLowerCase().includes(needle)) return false
-    if (q.tool !== undefined) {
-      if (kind === 'any') return (s.failedTools[q.tool] ?? 0) > 0
-      if (!(q.tool in s.tools)) return false
-    }
-    if (kind === 'any') return s.toolErrors > 0
-    if (kind === 'none') return s.toolErrors === 0
-    if (kind === 'seed') return s.seedError
-    if (kind !== undefined) return (s.errorKinds[kind as ErrorKind] ?? 0) > 0
-    return true
-  }
-}
-
 export const traces = new Hono<AppEnv>().get('/', async (c) => {
   const query = parseQuery(c, tracesQuery)
-  if (
-    query.minMessages !== undefined &&
-    query.maxMessages !== undefined &&
-    query.minMessages > query.maxMessages
-  ) {
-    return sendJson(c, '', { total: 0, offset: 0, limit: 0, items: [] })
-  }
   const data = c.get('data')
   const info = await data.revision()
   const names =
     query.config !== undefined ? [(await data.config(query.config)).name] : info.configs.map((x) => x.name)
   const parts = await Promise.all(names.map((name) => configSummaries(data, name)))
-  const match = matcher(query)
+  const { offset: _offset, limit: _limit, ...filter } = query
   const offset = query.offset ?? 0
   const limit = query.limit ?? 20
   const items: TraceSummary[] = []
   let total = 0
   for (const part of parts) {
     for (const s of part.summaries) {
-      if (!match(s)) continue
+      if (!matchesFilter(s, filter)) continue
       if (total >= offset && items.length < limit) items.push(s)
       total++
     }

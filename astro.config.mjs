@@ -1,0 +1,20 @@
+// The report site: static pages built from the dataset at build time (site/lib/data.ts), served by the Worker
+// as assets (wrangler.toml [assets] directory = ./dist/site). Telemetry is off through
+// ASTRO_TELEMETRY_DISABLED=1 in every script that runs astro (there is no config key for it).
+import { defineConfig } from 'astro/config'
+
+export default defineConfig({
+  srcDir: './site',
+  publicDir: './site/public',
+  outDir: './dist/site',
+  output: 'static',
+  // Absolute URLs for og:url and the embed snippets when the public origin is known (optional).
+  site: process.env.HTE_SITE_URL || undefined,
+  trailingSlash: 'ignore',
+  build: {
+    // /tools/terminal/index.html: the Worker's asset server maps /tools/terminal/ to it.
+    format: 'directory',
+  },
+  devToolbar: { enabled: false },
+  compressHTML: true,
+})

@@ -1,0 +1,277 @@
+/**
+ * The site under test, end to end: the generated test sample, the Astro build over it, the local Hub
+ * stand-in serving the same files, `wrangler dev` running the Worker (API + the built site as assets) against
+ * that hub, and a headless Chromium driven by playwright-core. Pages and API are built from the same dataset
+ * directory, so trace ids, counts and revisions agree. Nothing reaches the internet.
+ *
+ * Used by test/site/*.test.ts and bench/site.ts.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { type Browser, chromium } from 'playwright-core'
+import { type FakeHub, startFakeHub } from '../../scripts/fake-hub.ts'
+import { datasetDirRevision, readDatasetDir } from '../../scripts/lib/dataset-dir.ts'
+import { generateSample } from '../../scripts/sample.ts'
+
+declare global {
+  interface Window {
+    /** Set by the trace viewer island: ms to build, attach and lay out the last trace. */
+    __renderMs?: number
+  }
+}
+
+/** Repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..')
+/** The dataset both the build and the fake hub use. */
+export const TEST_SAMPLE_DIR = join(ROOT, '.cache/test-sample')
+/** The built site (wrangler.toml serves it as assets). */
+export const SITE_DIR = join(ROOT, 'dist/site')
+/** Screenshots the tests take, for people to look at. */
+export const SCREENSHOT_DIR = join(ROOT, '.cache/screenshots')
+
+/** Chromium flags for a quiet, sandbox-free headless run in CI containers. */
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+]
+
+/** True when `dir` holds a complete sample whose card still parses (a formatter run over .cache can break it). */
+async function sampleIsUsable(dir: string): Promise<boolean> {
+  if (!existsSync(join(dir, 'sample.json'))) return false
+  try {
+    const described = await readDatasetDir(dir)
+    return described.configs.every((c) => existsSync(join(dir, c.path)))
+  } catch {
+    return false
+  }
+}
+
+/** Generate the test sample (160 kimi + 140 glm-5.1 rows, seed 42) unless a usable one is there. */
+export async function ensureTestSample(dir = TEST_SAMPLE_DIR): Promise<string> {
+  if (!(await sampleIsUsable(dir))) {
+    await generateSample({ out: dir, rowsKimi: 160, rowsGlm: 140, seed: 42 })
+  }
+  return dir
+}
+
+/** Newest modification time of the files under `paths` (directories walked). */
+function newestMtime(paths: string[]): number {
+  let newest = 0
+  const visit = (p: string) => {
+    if (!existsSync(p)) return
+    const st = statSync(p)
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p)) if (!name.startsWith('.')) visit(join(p, name))
+    } else if (st.mtimeMs > newest) {
+      newest = st.mtimeMs
+    }
+  }
+  for (const p of paths) visit(p)
+  return newest
+}
+
+/** Sources the site build depends on. */
+const BUILD_INPUTS = [
+  'site',
+  'shared',
+  'astro.config.mjs',
+  'scripts/stats.ts',
+  'scripts/lib',
+  'package-lock.json',
+]
+
+/**
+ * True when dist/site is missing, was built from other data (the provenance banner of every page carries the
+ * revision it was built from: `data-revision`, the dataset directory's content hash), or is older than its
+ * sources.
+ */
+export async function siteBuildIsStale(datasetDir: string): Promise<boolean> {
+  const index = join(SITE_DIR, 'index.html')
+  if (!existsSync(index)) return true
+  const built = /data-revision="([^"]+)"/.exec(readFileSync(index, 'utf8'))?.[1]
+  if (built !== (await datasetDirRevision(datasetDir))) return true
+  const inputs = newestMtime(BUILD_INPUTS.map((p) => join(ROOT, p)))
+  return inputs > statSync(index).mtimeMs
+}
+
+/** Run `astro build` over `datasetDir` into `outDir` (default dist/site); resolves with the time it took. */
+export async function buildSite(datasetDir: string, outDir = SITE_DIR): Promise<number> {
+  const t0 = performance.now()
+  const args = [join(ROOT, 'node_modules/astro/bin/astro.mjs'), 'build', '--silent']
+  if (resolve(outDir) !== SITE_DIR) args.push('--outDir', resolve(outDir))
+  await new Promise<void>((ok, fail) => {
+    execFile(
+      process.execPath,
+      args,
+      {
+        cwd: ROOT,
+        env: { ...process.env, HTE_DATASET_DIR: resolve(datasetDir), ASTRO_TELEMETRY_DISABLED: '1' },
+        maxBuffer: 64 * 1024 * 1024,
+      },
+      (err, stdout, stderr) =>
+        err ? fail(new Error(`astro build failed: ${err.message}\n${stdout}\n${stderr}`)) : ok(),
+    )
+  })
+  return performance.now() - t0
+}
+
+/** Build dist/site over `datasetDir` when it is stale; returns whether it built. */
+export async function ensureSiteBuild(datasetDir: string): Promise<boolean> {
+  if (!(await siteBuildIsStale(datasetDir))) return false
+  await buildSite(datasetDir)
+  return true
+}
+
+/** A free TCP port on the loopback interface. */
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      server.close(() => ok(port))
+    })
+  })
+}
+
+/** A running `wrangler dev`. */
+export interface WranglerDev {
+  url: string
+  /** Output so far (for failure messages). */
+  log(): string
+  stop(): Promise<void>
+}
+
+/** Start `wrangler dev` against the hub at `hubUrl`; resolves once `/api/datasets` answers. */
+export async function startWrangler(
+  hubUrl: string,
+  persistTo: string,
+  timeoutMs = 120_000,
+): Promise<WranglerDev> {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const args = [
+    join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+    'dev',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--var',
+    `HF_ENDPOINT:${hubUrl}`,
+    '--var',
+    'SLICE_BUDGET_MB:2',
+    '--persist-to',
+    persistTo,
+    '--show-interactive-dev-session=false',
+  ]
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group: stop() ends workerd too
+  })
+  let output = ''
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString()
+  })
+  let exited = false
+  child.once('exit', () => {
+    exited = true
+  })
+  const stop = async () => {
+    if (exited || child.pid === undefined) return
+    try {
+      process.kill(-child.pid, 'SIGTERM')
+    } catch {
+      return
+    }
+    for (let i = 0; i < 50 && !exited; i++) await delay(100)
+    if (!exited) {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  }
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`wrangler dev exited before answering:\n${output}`)
+    try {
+      const res = await fetch(`${url}/api/datasets`, { signal: AbortSignal.timeout(5000) })
+      await res.arrayBuffer()
+      if (res.status < 500) return { url, log: () => output, stop }
+    } catch {
+      // not listening yet
+    }
+    await delay(300)
+  }
+  await stop()
+  throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${output}`)
+}
+
+/** Launch headless Chromium (Debian's package). */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+  if (!existsSync(executablePath)) {
+    throw new Error(`no Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM_PATH)`)
+  }
+  return chromium.launch({ executablePath, args: CHROMIUM_ARGS })
+}
+
+/** Everything the browser tests need. */
+export interface SiteHarness {
+  /** Origin of the Worker, e.g. `http://127.0.0.1:41234`. */
+  baseUrl: string
+  datasetDir: string
+  hub: FakeHub
+  wrangler: WranglerDev
+  browser: Browser
+  close(): Promise<void>
+}
+
+/**
+ * Sample, build, hub, wrangler dev and browser; `close()` tears all of it down. `datasetDir` defaults to the
+ * test sample (generated when missing); the site is rebuilt over it when stale.
+ */
+export async function startSite(options: { datasetDir?: string } = {}): Promise<SiteHarness> {
+  const datasetDir = options.datasetDir ?? (await ensureTestSample())
+  await ensureSiteBuild(datasetDir)
+  const persistTo = mkdtempSync(join(tmpdir(), 'hte-site-'))
+  const cleanups: (() => Promise<void> | void)[] = [() => rmSync(persistTo, { recursive: true, force: true })]
+  const close = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn()
+      } catch {
+        // keep tearing down
+      }
+    }
+  }
+  try {
+    const hub = await startFakeHub({ dir: datasetDir })
+    cleanups.push(() => hub.close())
+    const wrangler = await startWrangler(hub.url, persistTo)
+    cleanups.push(() => wrangler.stop())
+    const browser = await launchBrowser()
+    cleanups.push(() => browser.close())
+    return { baseUrl: wrangler.url, datasetDir, hub, wrangler, browser, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

@@ -1,0 +1,406 @@
+/**
+ * The site in a real browser, end to end: the Astro build and the Worker (`wrangler dev`, API + assets) over
+ * the generated test sample served by the local Hub stand-in (see harness.ts). Screenshots land in
+ * .cache/screenshots/ for people to look at.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { CHART_NAMES } from '../../shared/charts.ts'
+import { SCREENSHOT_DIR, type SiteHarness, startSite } from './harness.ts'
+
+let site: SiteHarness
+
+/** The API computes row summaries through a Queue: lists may be partial for a while. */
+const API_WAIT_MS = 60_000
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  site = await startSite()
+}, 300_000)
+
+afterAll(async () => {
+  await site?.close()
+})
+
+/** A page with console errors, page errors and dialogs recorded (a dialog is an XSS that ran). */
+interface Opened {
+  page: Page
+  errors: string[]
+  dialogs: string[]
+}
+
+async function open(path: string, options: { width?: number; height?: number } = {}): Promise<Opened> {
+  const page = await site.browser.newPage({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    colorScheme: 'light',
+  })
+  const errors: string[] = []
+  const dialogs: string[] = []
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`)
+    void d.dismiss()
+  })
+  await page.goto(`${site.baseUrl}${path}`, { waitUntil: 'load' })
+  return { page, errors, dialogs }
+}
+
+async function shot(page: Page, name: string, fullPage = false): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage })
+}
+
+/**
+ * Wait until the drill-down table shows rows for the view in the address bar (the island marks the view it
+ * rendered; the API may still be computing summaries, then the island polls).
+ */
+async function waitForRows(page: Page): Promise<number> {
+  await page.waitForFunction(
+    () => {
+      const results = document.querySelector<HTMLElement>('#results')
+      const norm = (query: string) =>
+        [...new URLSearchParams(query)]
+          .map((kv) => kv.join('='))
+          .sort()
+          .join('&')
+      const shown = results?.dataset.view
+      return (
+        shown !== undefined &&
+        norm(shown) === norm(location.search) &&
+        results?.querySelector('tbody tr') != null
+      )
+    },
+    null,
+    { timeout: API_WAIT_MS },
+  )
+  return page.locator('table.results tbody tr').count()
+}
+
+async function inViewport(page: Page, selector: string): Promise<boolean> {
+  return page.locator(selector).evaluate((node) => {
+    const r = node.getBoundingClientRect()
+    return r.top >= 0 && r.top < window.innerHeight && r.bottom > 0
+  })
+}
+
+async function longestTraceHref(): Promise<string> {
+  const { page } = await open('/')
+  const href = await page.locator('#longest-trace').getAttribute('href')
+  await page.close()
+  expect(href).toMatch(/^\/trace\/[\w-]+$/)
+  return href as string
+}
+
+describe('report', () => {
+  test('renders every chart inline, with the provenance banner and no console errors', async () => {
+    const { page, errors } = await open('/')
+    expect(await page.title()).toContain('Hermes Trace Explorer')
+    expect(await page.locator('meta[name="description"]').getAttribute('content')).toBeTruthy()
+    expect(await page.locator('meta[property="og:title"]').count()).toBe(1)
+    await expect(page.locator('.provenance').textContent()).resolves.toContain(
+      'lambda/hermes-agent-reasoning-traces',
+    )
+    await expect(page.locator('.sample-label').first().textContent()).resolves.toContain('Generated sample')
+    expect(await page.locator('section.chart svg.hte-chart').count()).toBe(CHART_NAMES.length)
+    expect(await page.locator('details.embed').count()).toBe(CHART_NAMES.length)
+    // The glance table puts computed numbers next to the card's.
+    await expect(
+      page.locator('table.metrics tr[data-metric="messagesPerRow"]').textContent(),
+    ).resolves.toContain('24.3')
+    // The embed snippets get the page's origin.
+    const url = await page.locator('#embed-top-tools-url').inputValue()
+    expect(url).toBe(`${site.baseUrl}/api/charts/top-tools.svg?config=all`)
+    await shot(page, 'report-top.png')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await shot(page, 'report-dark.png')
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.locator('#chart-top-tools').scrollIntoViewIfNeeded()
+    await page.locator('#chart-top-tools').screenshot({ path: join(SCREENSHOT_DIR, 'report-chart.png') })
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  test('a click on a bar lands on the filtered list; a click on a row opens the viewer', async () => {
+    const { page, errors } = await open('/')
+    const bar = page.locator('#chart-top-tools svg a').first()
+    const href = await bar.getAttribute('href')
+    expect(href).toMatch(/^\/traces\/\?config=[\w.-]+&tool=\w+$/)
+    await bar.click()
+    await page.waitForURL(/\/traces\/\?/)
+    const params = new URL(page.url()).searchParams
+    expect(params.get('tool')).toBeTruthy()
+    expect(params.get('config')).toBeTruthy()
+    expect(await page.locator('#f-tool').inputValue()).toBe(params.get('tool'))
+    expect(await waitForRows(page)).toBeGreaterThan(0)
+    await expect(page.locator('#status').textContent()).resolves.toMatch(/of \d+ matching/)
+    await shot(page, 'traces-list.png')
+
+    const link = page.locator('table.results tbody tr td.task a').first()
+    const task = (await link.textContent()) ?? ''
+    await link.click()
+    await page.waitForURL(/\/trace\/[\w-]+$/)
+    await page.waitForSelector('article.step')
+    expect(await page.locator('h1.trace-task').textContent()).toBe(task)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  test('every drill-down chart links bars to the list with the chart’s params', async () => {
+    const { page } = await open('/')
+    const hrefs = await page
+      .locator('section.chart svg a')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''))
+    expect(hrefs.length).toBeGreaterThan(20)
+    for (const href of hrefs) expect(href).toMatch(/^\/traces\/\?config=/)
+    await page.close()
+  })
+})
+
+describe('drill-down list', () => {
+  test('keeps the view in the URL: filters, paging, back and forward', async () => {
+    const { page, errors } = await open('/traces/')
+    await waitForRows(page)
+    await page.waitForFunction(() => !document.querySelector('#next')?.hasAttribute('disabled'), null, {
+      timeout: API_WAIT_MS,
+    })
+    const firstOnPage1 = await page.locator('table.results tbody tr').first().getAttribute('data-id')
+    await page.click('#next')
+    await page.waitForURL(/offset=25/)
+    await page.waitForFunction(
+      (first) => document.querySelector('table.results tbody tr')?.getAttribute('data-id') !== first,
+      firstOnPage1,
+    )
+    await page.goBack()
+    await page.waitForFunction(() => !location.search.includes('offset'))
+    await page.waitForFunction(
+      (first) => document.querySelector('table.results tbody tr')?.getAttribute('data-id') === first,
+      firstOnPage1,
+    )
+    await page.selectOption('#f-config', 'glm-5.1')
+    await page.fill('#f-minMessages', '20')
+    await page.click('#filters button[type="submit"]')
+    await page.waitForURL(/config=glm-5.1&minMessages=20/)
+    await waitForRows(page)
+    const configs = await page.locator('table.results tbody tr td:nth-child(2)').allTextContents()
+    expect(new Set(configs)).toEqual(new Set(['glm-5.1']))
+    const messages = await page.locator('table.results tbody tr td:nth-child(4)').allTextContents()
+    for (const m of messages) expect(Number(m)).toBeGreaterThanOrEqual(20)
+    // A shared URL reproduces the view.
+    const shared = await open(new URL(page.url()).pathname + new URL(page.url()).search)
+    await waitForRows(shared.page)
+    expect(await shared.page.locator('#f-config').inputValue()).toBe('glm-5.1')
+    expect(await shared.page.locator('#f-minMessages').inputValue()).toBe('20')
+    await shared.page.close()
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  test('says how far the API got while it is still counting, and polls until it is done', async () => {
+    const page = await site.browser.newPage()
+    let calls = 0
+    await page.route('**/api/traces?*', async (route) => {
+      calls++
+      const real = await route.fetch()
+      const body = (await real.json()) as Record<string, unknown>
+      // The first answer pretends the Queue is still computing summaries.
+      const partial = calls === 1 ? { complete: false, rows: 120, rowsTotal: 300 } : {}
+      await route.fulfill({ response: real, json: { ...body, ...partial } })
+    })
+    await page.goto(`${site.baseUrl}/traces/`)
+    await page.waitForSelector('#coverage:not([hidden])')
+    await expect(page.locator('#coverage').textContent()).resolves.toContain('counted 120 of 300 rows so far')
+    await expect(page.locator('#status').textContent()).resolves.toContain('so far')
+    await page.waitForSelector('#coverage[hidden]', { state: 'attached', timeout: 10_000 })
+    expect(calls).toBeGreaterThanOrEqual(2)
+    await page.close()
+  }, 60_000)
+
+  test('bad filters show the API’s problem as a readable error', async () => {
+    const { page } = await open('/traces/?minMessages=-4')
+    await page.waitForSelector('#problem:not([hidden])')
+    await expect(page.locator('#problem').textContent()).resolves.toMatch(/400/)
+    await page.close()
+  })
+})
+
+describe('trace viewer', () => {
+  test('a step permalink scrolls to the step and highlights it; j/k move the highlight', async () => {
+    const href = await longestTraceHref()
+    const { page, errors } = await open(`${href}#step-7`)
+    await page.waitForSelector('#step-7.is-current')
+    expect(await inViewport(page, '#step-7')).toBe(true)
+    expect(await page.locator('.is-current').count()).toBe(1)
+    await page.keyboard.press('j')
+    await page.waitForSelector('#step-8.is-current')
+    expect(await inViewport(page, '#step-8')).toBe(true)
+    expect(new URL(page.url()).hash).toBe('#step-8')
+    await page.keyboard.press('k')
+    await page.keyboard.press('k')
+    await page.waitForSelector('#step-6.is-current')
+    expect(await page.locator('.is-current').count()).toBe(1)
+    expect(await inViewport(page, '#step-6')).toBe(true)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  test('renders the longest trace quickly, with folding, the raw view and export links', async () => {
+    const href = await longestTraceHref()
+    const { page, errors } = await open(href)
+    await page.waitForSelector('article.step')
+    const renderMs = await page.evaluate(() => window.__renderMs ?? -1)
+    expect(renderMs).toBeGreaterThan(0)
+    expect(renderMs).toBeLessThan(1500)
+    expect(await page.evaluate(() => performance.getEntriesByName('trace-render').length)).toBe(1)
+    const steps = await page.locator('article.step').count()
+    expect(steps).toBeGreaterThan(10)
+    const id = href.split('/').pop() as string
+    for (const format of ['openai', 'openai-raw', 'sharegpt', 'sts']) {
+      expect(await page.locator(`.exports a[href="/api/trace/${id}?format=${format}"]`).count()).toBe(1)
+    }
+    await shot(page, 'trace-viewer-long.png')
+    // Folded outputs open and close.
+    const fold = page.locator('button.fold').first()
+    if ((await fold.count()) > 0) {
+      await fold.scrollIntoViewIfNeeded()
+      await fold.click()
+      await expect(fold.getAttribute('aria-expanded')).resolves.toBe('true')
+    }
+    // Raw view: every message as stored.
+    await page.click('#raw-toggle')
+    await page.waitForSelector('#trace-raw section.raw-msg')
+    const messages = await page.locator('#trace-raw section.raw-msg').count()
+    expect(messages).toBeGreaterThan(steps)
+    await page.click('#raw-toggle')
+    await expect(page.locator('#trace-content').isVisible()).resolves.toBe(true)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  test('an unknown id shows a readable 404', async () => {
+    const { page } = await open('/trace/00000000-0000-4000-8000-000000000000')
+    await page.waitForSelector('#trace-problem:not([hidden])')
+    await expect(page.locator('#trace-problem').textContent()).resolves.toMatch(/404/)
+    await page.close()
+  })
+
+  test('markup in tasks and tool outputs stays inert text', async () => {
+    // Rows whose task holds HTML (the sample plants `<script>` and `<img onerror>` on purpose).
+    const find = async (q: string) => {
+      for (let i = 0; i < 30; i++) {
+        const res = await fetch(`${site.baseUrl}/api/traces?q=${encodeURIComponent(q)}&limit=5`)
+        const body = (await res.json()) as { complete: boolean; items: { id: string; task: string }[] }
+        if (body.items.length > 0 || body.complete) return body.items
+        await new Promise((r) => setTimeout(r, 2000))
+      }
+      return []
+    }
+    const scripts = await find('<script>')
+    const images = await find('onerror')
+    expect(scripts.length).toBeGreaterThan(0)
+    const items = [...scripts, ...images]
+
+    const list = await open(`/traces/?q=${encodeURIComponent('<script>')}`)
+    await waitForRows(list.page)
+    expect(await list.page.locator('#results script, #results img').count()).toBe(0)
+    await expect(list.page.locator('#results').textContent()).resolves.toContain('<script>')
+    expect(list.dialogs).toEqual([])
+    await list.page.close()
+
+    for (const item of items) {
+      const { page, dialogs, errors } = await open(`/trace/${item.id}`)
+      await page.waitForSelector('article.step')
+      expect(await page.locator('h1.trace-task').textContent()).toBe(item.task)
+      expect(await page.locator('h1.trace-task').isVisible()).toBe(true)
+      // Open every fold and every reasoning block, then the raw view: nothing may turn into markup.
+      await page.click('#expand-reasoning')
+      for (const b of await page.locator('button.fold').all()) await b.click()
+      await page.click('#raw-toggle')
+      await page.waitForSelector('#trace-raw section.raw-msg')
+      const injected = await page
+        .locator('#trace script, #trace img, #trace iframe, #trace [onerror]')
+        .count()
+      expect(injected).toBe(0)
+      await expect(page.locator('#trace').textContent()).resolves.toMatch(/<script>|<img /)
+      await page.waitForTimeout(300)
+      expect(dialogs).toEqual([])
+      expect(errors).toEqual([])
+      await page.close()
+    }
+  }, 120_000)
+})
+
+describe('other pages', () => {
+  test('compare, tools, categories and the 404 page render without errors', async () => {
+    const compare = await open('/compare/')
+    expect(await compare.page.locator('section.chart svg.hte-chart').count()).toBe(CHART_NAMES.length)
+    await expect(compare.page.locator('#summary + ul').textContent()).resolves.toMatch(/Kimi|GLM/)
+    await shot(compare.page, 'compare.png')
+    expect(compare.errors).toEqual([])
+    await compare.page.close()
+
+    const tools = await open('/tools/')
+    const toolLink = tools.page.locator('table a[href^="/tools/"]').first()
+    await toolLink.click()
+    await tools.page.waitForURL(/\/tools\/[\w-]+\/$/)
+    await expect(tools.page.locator('h2#arguments').count()).resolves.toBe(1)
+    await expect(tools.page.locator('#traces + ul.trace-list li').count()).resolves.toBeGreaterThan(0)
+    expect(tools.errors).toEqual([])
+    await tools.page.close()
+
+    const categories = await open('/categories/')
+    await categories.page.locator('table a[href^="/categories/"]').first().click()
+    await categories.page.waitForURL(/\/categories\/[\w-]+\/$/)
+    await expect(categories.page.locator('h2#subcategories').count()).resolves.toBe(1)
+    expect(categories.errors).toEqual([])
+    await categories.page.close()
+
+    const missing = await open('/no/such/page')
+    await expect(missing.page.locator('h1').textContent()).resolves.toBe('Page not found')
+    await missing.page.close()
+  }, 60_000)
+
+  test('the embed page shows the chart from the API, for all configs or one', async () => {
+    const cases: [string, string][] = [
+      ['', 'all'],
+      ['?config=kimi', 'kimi'],
+      ['?config=nope', 'all'],
+    ]
+    for (const [query, config] of cases) {
+      const { page, errors } = await open(`/embed/top-tools/${query}`, { width: 720, height: 560 })
+      const img = page.locator('#embed-chart')
+      await page.waitForFunction(() => {
+        const i = document.querySelector<HTMLImageElement>('#embed-chart')
+        return Boolean(i?.complete && i.naturalWidth > 0)
+      })
+      expect(await img.getAttribute('src')).toBe(`/api/charts/top-tools.svg?config=${config}`)
+      await expect(page.locator('.embed-foot a').getAttribute('href')).resolves.toBe('/#chart-top-tools')
+      if (config === 'kimi') await shot(page, 'embed.png')
+      expect(errors).toEqual([])
+      await page.close()
+    }
+  }, 60_000)
+
+  test('phone width: no horizontal scrolling on the report, the list and the viewer', async () => {
+    const href = await longestTraceHref()
+    const pages: [string, string][] = [
+      ['/', 'phone-report.png'],
+      ['/traces/', 'phone-traces.png'],
+      [href, 'phone-viewer.png'],
+      ['/compare/', 'phone-compare.png'],
+    ]
+    for (const [path, name] of pages) {
+      const { page, errors } = await open(path, { width: 375, height: 812 })
+      if (path === '/traces/') await waitForRows(page)
+      if (path === href) await page.waitForSelector('article.step')
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
+      expect(overflow, `${path} scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0)
+      await shot(page, name)
+      expect(errors).toEqual([])
+      await page.close()
+    }
+  }, 120_000)
+})
