@@ -10,7 +10,7 @@
  * Flags: --port N (default 8787), --dataset-dir DIR (default sample-data), --no-build.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { startFakeHub } from './fake-hub.ts'
 import { flagInt, flagString, parseFlags } from './lib/args.ts'
@@ -75,11 +75,13 @@ async function main(): Promise<void> {
     newestMtime(join(ROOT, 'shared')),
     newestMtime(join(dir, 'README.md')),
   )
-  if (
-    flags['no-build'] !== true &&
-    existsSync(join(ROOT, 'astro.config.mjs')) &&
-    newestMtime(site) < sources
-  ) {
+  // Rebuild when the sources changed or the built pages describe another revision (e.g. the tests' sample).
+  const index = join(site, 'index.html')
+  const builtRevision = existsSync(index)
+    ? /data-revision="([0-9a-f]+)"/.exec(readFileSync(index, 'utf8'))?.[1]
+    : undefined
+  const stale = newestMtime(site) < sources || builtRevision !== hub.sha
+  if (flags['no-build'] !== true && existsSync(join(ROOT, 'astro.config.mjs')) && stale) {
     process.stderr.write('start: building the site\n')
     await run('npx', ['astro', 'build'], env)
   }
