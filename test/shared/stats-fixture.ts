@@ -4,6 +4,7 @@
  * published numbers; histograms, subcategory names, glm-5.1's extra tools and the error taxonomy are invented
  * but plausible. Until the real stats code produces fixtures, these stand in for it. Deterministic: no random.
  */
+import { emptyStats as sharedEmptyStats, finalizeStats } from '../../shared/stats.ts'
 import type { Distribution, ErrorKind, Stats, ToolErrorStats } from '../../shared/types.ts'
 
 const DATASET = 'lambda/hermes-agent-reasoning-traces'
@@ -77,10 +78,6 @@ function logNormal(count: number, median: number, sigma: number, zeros: number, 
     p99: quantile(0.99),
     bins,
   }
-}
-
-function emptyDistribution(): Distribution {
-  return { count: 0, sum: 0, min: 0, max: 0, mean: 0, p50: 0, p90: 0, p99: 0, bins: {} }
 }
 
 function total(record: Record<string, number>): number {
@@ -419,66 +416,13 @@ export function glmStats(): Stats {
 
 /** Stats of a config with no row counted yet (a cold `/api/stats`). */
 export function emptyStats(config: string): Stats {
-  const empty = emptyDistribution()
-  return {
-    dataset: DATASET,
-    revision: REVISION,
-    sample: false,
-    config,
-    complete: false,
-    rows: 0,
-    rowsTotal: config === 'kimi' ? 7646 : 7055,
-    seed: {
-      avgTurns: 0,
-      avgToolCalls: 0,
-      pctWithError: 0,
-      pctParallelTurns: 0,
-      toolCalls: {},
-      parallelWidths: {},
-      thoughtsPerTurn: {},
-      categories: {},
-    },
-    totals: {
-      messages: 0,
-      toolCalls: 0,
-      gptTurns: 0,
-      callingTurns: 0,
-      parallelTurns: 0,
-      seedErrorRows: 0,
-      errorRows: 0,
-      thinkBlocks: 0,
-      nonEmptyThinkBlocks: 0,
-      thinkWords: 0,
-      responses: 0,
-      errorResponses: 0,
-      malformedCalls: 0,
-      unknownToolCalls: 0,
-      textBesideCallTurns: 0,
-      multiHumanRows: 0,
-      warnings: 0,
-    },
-    averages: {
-      messagesPerRow: 0,
-      toolCallsPerRow: 0,
-      gptTurnsPerRow: 0,
-      thinkWordsPerBlock: 0,
-      pctRowsWithToolError: 0,
-      pctResponsesWithError: 0,
-    },
-    subcategories: {},
-    roles: {},
-    messagesPerRow: {},
-    callsPerRow: {},
-    lengths: {
-      thinkChars: empty,
-      thinkWords: empty,
-      callChars: empty,
-      answerChars: empty,
-      rowMessages: empty,
-      rowCalls: empty,
-    },
-    errorKinds: {},
-    toolErrors: {},
-    warnings: {},
-  }
+  return finalizeStats(
+    sharedEmptyStats({
+      dataset: DATASET,
+      revision: REVISION,
+      sample: false,
+      config,
+      rowsTotal: config === 'kimi' ? 7646 : 7055,
+    }),
+  )
 }
