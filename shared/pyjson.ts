@@ -120,6 +120,38 @@ export class PyInt {
   }
 }
 
+/**
+ * `len(json.dumps(value))` (ensure_ascii) of a plain JSON value (no `PyFloat`/`PyInt`), without building Python's
+ * text: the native `JSON.stringify` escapes quotes, backslashes and controls exactly like Python; Python then adds
+ * one space per `,`/`:` separator and writes every other non-ASCII code unit (and DEL) as a 6-char `\uXXXX`.
+ */
+export function pyJsonDumpsLength(value: unknown): number {
+  const json = JSON.stringify(value) ?? 'null'
+  let extra = separators(value)
+  if (WIDE_CHAR.test(json)) extra += 5 * json.replace(ASCII_RUN, '').length
+  return json.length + extra
+}
+
+const WIDE_CHAR = /[\u007f-\uffff]/
+const ASCII_RUN = /[\u0000-\u007e]+/g
+
+/** Number of `, ` and `: ` separators Python writes for a value (one more character each than JSON.stringify). */
+function separators(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0
+  let n = 0
+  if (Array.isArray(value)) {
+    if (value.length > 1) n += value.length - 1
+    for (const item of value) n += separators(item)
+    return n
+  }
+  let entries = 0
+  for (const key in value) {
+    entries++
+    n += separators((value as Record<string, unknown>)[key])
+  }
+  return n + entries + (entries > 1 ? entries - 1 : 0)
+}
+
 /** Length in code points (Python `len`) of a string. */
 export function pyLen(s: string): number {
   if (!SURROGATE.test(s)) return s.length

@@ -8,7 +8,7 @@
  */
 
 import { tryParseJson } from './hermes.ts'
-import { hasPythonOnlyNumbers, parseJsonPy, pyJsonDumps, pyLen } from './pyjson.ts'
+import { hasPythonOnlyNumbers, parseJsonPy, pyJsonDumps, pyJsonDumpsLength, pyLen } from './pyjson.ts'
 import { callFailureKind, type ParsedRow, parseRow, type RowContext } from './trace.ts'
 import type { Distribution, ErrorKind, SeedStats, Stats, ToolErrorStats } from './types.ts'
 
@@ -240,8 +240,8 @@ function countWords(text: string): number {
  */
 export function seedCallLength(payload: string, parsed?: unknown): number | null {
   try {
-    const value = parsed !== undefined && !hasPythonOnlyNumbers(payload) ? parsed : parseJsonPy(payload)
-    return pyLen(pyJsonDumps(value))
+    if (parsed !== undefined && !hasPythonOnlyNumbers(payload)) return pyJsonDumpsLength(parsed)
+    return pyLen(pyJsonDumps(parseJsonPy(payload)))
   } catch {
     return null
   }
