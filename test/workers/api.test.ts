@@ -199,6 +199,31 @@ describe('I/O contract of /api/trace/:id', () => {
   })
 })
 
+describe('identical concurrent misses', () => {
+  it('share one upstream fetch: three concurrent cold requests cost what one does', async () => {
+    const target = await findIdAtRow('glm-5.1', 60)
+    const cdnRanges = async () =>
+      (await hubLog())
+        .filter((r) => r.kind === 'cdn')
+        .map((r) => r.range)
+        .sort()
+    await coldStart()
+    await api('/api/trace/00000000-0000-0000-0000-000000000000') // id index
+    await resetHub()
+    expect((await api(`/api/trace/${target}`)).status).toBe(200)
+    const single = await cdnRanges()
+
+    await coldStart()
+    await api('/api/trace/00000000-0000-0000-0000-000000000000')
+    await resetHub()
+    const answers = await Promise.all([1, 2, 3].map(() => api(`/api/trace/${target}`)))
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200])
+    const bodies = await Promise.all(answers.map((r) => r.text()))
+    expect(new Set(bodies).size).toBe(1)
+    expect(await cdnRanges()).toEqual(single)
+  })
+})
+
 /** Compressed bytes of the pages that hold `row`, per the file's offset index (what a perfect reader fetches). */
 async function pageBytesOfRow(path: string, row: number): Promise<{ conversations: number; total: number }> {
   const url = `${hubUrl()}/datasets/lambda/hermes-agent-reasoning-traces/resolve/main/${path}`
