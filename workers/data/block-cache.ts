@@ -8,6 +8,7 @@
  * upstream fetch. Blocks are written back to R2 only after a verified, complete upstream read.
  */
 import type { AsyncBuffer } from '../../shared/parquet.ts'
+import { joinShared } from './memo.ts'
 
 /** Aligned block size: small enough that a row's pages cost about their own bytes, big enough for few R2 gets. */
 export const BLOCK_SIZE = 128 * 1024
@@ -117,7 +118,6 @@ export class BlockCache {
   private readonly options: BlockCacheOptions
   private readonly inflight = new Map<number, Promise<ArrayBuffer>>()
   private pending = new Map<number, { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }>()
-  private flushTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(options: BlockCacheOptions) {
     this.options = options
@@ -167,11 +167,17 @@ export class BlockCache {
       this.traffic.memoryHits++
       return Promise.resolve(hot)
     }
-    let p = this.inflight.get(index)
-    if (!p) {
-      p = this.loadBlock(index, key).finally(() => this.inflight.delete(index))
-      this.inflight.set(index, p)
+    const shared = this.inflight.get(index)
+    if (shared) {
+      return joinShared(shared, () => {
+        if (this.inflight.get(index) === shared) this.inflight.delete(index)
+        return this.block(index)
+      })
     }
+    const p = this.loadBlock(index, key).finally(() => {
+      if (this.inflight.get(index) === p) this.inflight.delete(index)
+    })
+    this.inflight.set(index, p)
     return p
   }
 
@@ -184,8 +190,11 @@ export class BlockCache {
     }
     return new Promise<ArrayBuffer>((resolve, reject) => {
       this.pending.set(index, { resolve, reject })
-      // Gather the misses of reads issued together (their R2 lookups end at about the same time).
-      this.flushTimer ??= setTimeout(() => this.flush(), 2)
+      // Gather the misses of reads issued together (their R2 lookups end at about the same time). Every waiting
+      // read schedules its own flush: a timer belongs to the request that set it, and a request that already
+      // answered would never fire one, leaving other requests' blocks pending forever. Extra flushes find
+      // nothing to do.
+      setTimeout(() => this.flush(), 2)
     })
   }
 
@@ -195,7 +204,7 @@ export class BlockCache {
 
   /** Fetch every pending block, merging near runs into single Range requests. */
   private flush(): void {
-    this.flushTimer = null
+    if (this.pending.size === 0) return
     const waiting = this.pending
     this.pending = new Map()
     const indexes = [...waiting.keys()].sort((a, b) => a - b)

@@ -13,8 +13,24 @@ const inflight = new Set<Promise<unknown>>()
 export function pendingMemoWork(): Promise<void> {
   return Promise.allSettled([...inflight]).then(() => undefined)
 }
+/** How long a request waits on work another request started before doing the work itself. */
+export const SHARED_WAIT_MS = 15_000
+
+/**
+ * Await `shared` (work another request may have started), but fall back to `retry()` after `ms`: if the
+ * request that started it is gone, its I/O was cancelled and `shared` never settles. The timer also keeps this
+ * request's event loop non-empty, so the runtime does not take the wait for a hang.
+ */
+export function joinShared<T>(shared: Promise<T>, retry: () => Promise<T>, ms = SHARED_WAIT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const fallback = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => retry().then(resolve, reject), ms)
+  })
+  return Promise.race([shared, fallback]).finally(() => clearTimeout(timer))
+}
+
 export class PromiseMemo<T> {
-  private readonly map = new Map<string, { promise: Promise<T>; until: number }>()
+  private readonly map = new Map<string, { promise: Promise<T>; until: number; settled: boolean }>()
   private readonly ttlMs: number
   private readonly max: number
 
@@ -26,15 +42,25 @@ export class PromiseMemo<T> {
   /** The cached promise for `key`, or a new one from `make`. */
   get(key: string, make: () => Promise<T>): Promise<T> {
     const hit = this.map.get(key)
-    if (hit && hit.until > Date.now()) return hit.promise
+    if (hit && hit.until > Date.now()) {
+      if (hit.settled) return hit.promise
+      return joinShared(hit.promise, () => {
+        if (this.map.get(key) === hit) this.map.delete(key)
+        return this.get(key, make)
+      })
+    }
     const promise = make()
-    this.map.set(key, { promise, until: Date.now() + this.ttlMs })
+    const entry = { promise, until: Date.now() + this.ttlMs, settled: false }
+    this.map.set(key, entry)
     inflight.add(promise)
     promise.then(
-      () => inflight.delete(promise),
+      () => {
+        entry.settled = true
+        inflight.delete(promise)
+      },
       () => {
         inflight.delete(promise)
-        if (this.map.get(key)?.promise === promise) this.map.delete(key)
+        if (this.map.get(key) === entry) this.map.delete(key)
       },
     )
     while (this.map.size > this.max) {
