@@ -133,6 +133,7 @@ export function pyJsonDumpsLength(value: unknown): number {
 }
 
 const WIDE_CHAR = /[\u007f-\uffff]/
+// biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII code unit, controls included
 const ASCII_RUN = /[\u0000-\u007e]+/g
 
 /** Number of `, ` and `: ` separators Python writes for a value (one more character each than JSON.stringify). */

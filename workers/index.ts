@@ -54,8 +54,13 @@ app.use('/api/*', async (c, next) => {
   try {
     await next()
   } finally {
-    // Shared in-flight work and write-backs outlive this response (see memo.ts).
-    c.executionCtx.waitUntil(settleWrites())
+    // Shared in-flight work and write-backs outlive this response (see memo.ts); then the context retires.
+    const data = c.get('data')
+    c.executionCtx.waitUntil(
+      settleWrites().finally(() => {
+        data.alive = false
+      }),
+    )
   }
 })
 
@@ -122,6 +127,7 @@ async function queue(batch: MessageBatch<SliceMessage>, env: Bindings, ctx: Exec
     }
   }
   await settleWrites()
+  data.alive = false
 }
 
 export default { fetch: app.fetch, queue } satisfies ExportedHandler<Bindings, SliceMessage>

@@ -20,6 +20,8 @@ export interface TraceRef {
   messages: number
   toolCalls: number
   toolErrors: number
+  /** Index of the row in its config's parquet file (lets a later build step read just this row). */
+  row: number
 }
 
 /** One example of a tool's arguments. */
@@ -91,6 +93,8 @@ export interface Digest {
   categories: Record<string, CategoryDigest>
   /** The row with the most messages (ties: most tool calls), for the "longest trace" link and the bench. */
   longest: TraceRef | null
+  /** The same per config (configs without rows are absent). */
+  longestByConfig: Record<string, TraceRef>
 }
 
 const MAX_KEYS = 40
@@ -120,7 +124,7 @@ export function shortenValue(value: unknown, maxString = 200, depth = 0): unknow
   return value
 }
 
-function refOf(s: TraceSummary): TraceRef {
+function refOf(s: TraceSummary, row: number): TraceRef {
   return {
     id: s.id,
     config: s.config,
@@ -130,7 +134,13 @@ function refOf(s: TraceSummary): TraceRef {
     messages: s.messages,
     toolCalls: s.toolCalls,
     toolErrors: s.toolErrors,
+    row,
   }
+}
+
+/** True when `s` is longer than `than`: more messages, ties broken by more tool calls. */
+function isLonger(s: TraceSummary, than: TraceRef | TraceSummary | null | undefined): boolean {
+  return !than || s.messages > than.messages || (s.messages === than.messages && s.toolCalls > than.toolCalls)
 }
 
 function bump(record: Record<string, number>, key: string, by = 1): void {
@@ -170,6 +180,7 @@ export async function digestDatasetDir(dir: string, options: DigestOptions): Pro
     tools: {},
     categories: {},
     longest: null,
+    longestByConfig: {},
   }
   const toolOf = (name: string) => {
     let t = digest.tools[name]
@@ -180,7 +191,7 @@ export async function digestDatasetDir(dir: string, options: DigestOptions): Pro
     return t
   }
   const signatures = new Map<string, Set<string>>()
-  let longest: TraceSummary | null = null
+  let longest: TraceRef | null = null
 
   for (const config of described.configs) {
     const source = await openLocalParquet(join(dir, config.path))
@@ -191,16 +202,13 @@ export async function digestDatasetDir(dir: string, options: DigestOptions): Pro
       sample: options.sample,
     }
     for await (const slice of streamRowSlices(source, { budgetBytes: options.budgetBytes })) {
-      for (const row of slice.rows) {
+      for (const [k, row] of slice.rows.entries()) {
         const { trace } = parseRow(row, ctx)
         const s = trace.summary
-        if (
-          !longest ||
-          s.messages > longest.messages ||
-          (s.messages === longest.messages && s.toolCalls > longest.toolCalls)
-        ) {
-          longest = s
-        }
+        const at = slice.range.start + k
+        const ref = (): TraceRef => refOf(s, at)
+        if (isLonger(s, longest)) longest = ref()
+        if (isLonger(s, digest.longestByConfig[config.name])) digest.longestByConfig[config.name] = ref()
         // Tools: descriptions from the toolset, usage and failures from the summary, arguments from the steps.
         for (const def of trace.tools) {
           const t = digest.tools[def.name]
@@ -215,8 +223,8 @@ export async function digestDatasetDir(dir: string, options: DigestOptions): Pro
           c.rowsUsing++
           const failed = (s.failedTools[name] ?? 0) > 0
           if (failed) c.rowsFailing++
-          if (countIn(t.traces, config.name) < TRACES_PER_CONFIG) t.traces.push(refOf(s))
-          if (failed && countIn(t.failing, config.name) < FAILING_PER_CONFIG) t.failing.push(refOf(s))
+          if (countIn(t.traces, config.name) < TRACES_PER_CONFIG) t.traces.push(ref())
+          if (failed && countIn(t.failing, config.name) < FAILING_PER_CONFIG) t.failing.push(ref())
         }
         for (const step of trace.steps) {
           for (const call of step.calls) {
@@ -281,10 +289,10 @@ export async function digestDatasetDir(dir: string, options: DigestOptions): Pro
         if (s.seedError) cc.seedErrorRows++
         for (const [name, n] of Object.entries(s.tools)) bump(cc.tools, name, n)
         bump(cc.subcategories, s.subcategory)
-        if (countIn(cat.traces, config.name) < CATEGORY_TRACES_PER_CONFIG) cat.traces.push(refOf(s))
+        if (countIn(cat.traces, config.name) < CATEGORY_TRACES_PER_CONFIG) cat.traces.push(ref())
       }
     }
   }
-  digest.longest = longest ? refOf(longest) : null
+  digest.longest = longest
   return digest
 }

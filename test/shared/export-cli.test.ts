@@ -6,9 +6,11 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { PassThrough } from 'node:stream'
 import { promisify } from 'node:util'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type ExportOptions, exportDataset, exportOptionsFromArgv } from '../../scripts/export.ts'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
 import { CONFIG_PATHS, generateSample } from '../../scripts/sample.ts'
 import { ERROR_FILTERS, ERROR_KINDS, matchesFilter, type TraceFilter } from '../../shared/filters.ts'
@@ -165,50 +167,115 @@ describe('export CLI: formats', () => {
   })
 })
 
-describe('export CLI: filters', () => {
-  const cases: [string[], TraceFilter][] = [
-    [['--error', 'none'], { error: 'none' }],
-    [['--error', 'any'], { error: 'any' }],
-    [['--error', 'seed', '--min-calls', '5'], { error: 'seed', minCalls: 5 }],
-    [['--tool', 'terminal'], { tool: 'terminal' }],
-    [['--tool', 'terminal', '--error', 'any'], { tool: 'terminal', error: 'any' }],
-    [['--min-messages', '20', '--max-messages', '40'], { minMessages: 20, maxMessages: 40 }],
-    [['--min-parallel', '2'], { minParallel: 2 }],
-    [['--max-calls', '8'], { maxCalls: 8 }],
+describe('filters', () => {
+  /** Ids `exportDataset` writes for `filter`, in process (the CLI's own code path, without a process start). */
+  async function exported(filter: TraceFilter, extra: Partial<ExportOptions> = {}): Promise<string[]> {
+    const sink = new PassThrough()
+    let text = ''
+    sink.on('data', (chunk: Buffer) => {
+      text += chunk.toString('utf8')
+    })
+    const result = await exportDataset({
+      datasetDir: dir,
+      format: 'openai-raw',
+      filter,
+      out: sink,
+      quiet: true,
+      ...extra,
+    })
+    const ids = lines(text).map((x) => x.id as string)
+    expect(result.rows).toBe(ids.length)
+    expect(result.read).toBeGreaterThanOrEqual(ids.length)
+    return ids
+  }
+
+  const cases: TraceFilter[] = [
+    { error: 'none' },
+    { error: 'any' },
+    { error: 'seed', minCalls: 5 },
+    { error: 'nonzero_exit' },
+    { tool: 'terminal' },
+    { tool: 'terminal', error: 'any' },
+    { minMessages: 20, maxMessages: 40 },
+    { minParallel: 2 },
+    { maxCalls: 8 },
+    { config: 'glm-5.1' },
   ]
-  // The runs are independent: start them together, check them one by one.
-  let results: Promise<Awaited<ReturnType<typeof cli>>[]>
-  beforeAll(() => {
-    results = Promise.all(
-      cases.map(([args]) => cli(['--dataset-dir', dir, '--format', 'openai-raw', '--quiet', ...args])),
-    )
-  })
-  for (const [k, [args, filter]] of cases.entries()) {
-    it(`${args.join(' ')} keeps exactly the matching rows`, async () => {
-      const r = (await results)[k]!
-      expect(r.code, r.stderr).toBe(0)
+  for (const filter of cases) {
+    it(`${JSON.stringify(filter)} keeps exactly the matching rows`, async () => {
       const expected = idsWhere(filter)
-      expect(lines(r.stdout).map((x) => x.id)).toEqual(expected)
-      expect(r.stderr).toContain(`${expected.length} rows written`)
+      expect(expected.length).toBeGreaterThan(0)
+      expect(expected.length).toBeLessThan(summaries.length)
+      expect(await exported(filter)).toEqual(expected)
     })
   }
 
-  it('category, subcategory, q, config and limit', async () => {
+  it('category, subcategory, q and limit', async () => {
     const first = summaries[0]!
     const word = first.task.split(' ')[0]!.toUpperCase()
-    const [cat, sub, q, glm, limited] = await Promise.all([
-      cli(['--dataset-dir', dir, '--category', first.category, '--quiet', '--format', 'sts']),
-      cli(['--dataset-dir', dir, '--subcategory', first.subcategory, '--quiet']),
-      cli(['--dataset-dir', dir, '--q', word, '--quiet', '--format', 'openai-raw']),
-      cli(['--dataset-dir', dir, '--config', 'glm-5.1', '--quiet', '--format', 'openai-raw']),
-      cli(['--dataset-dir', dir, '--limit', '7', '--quiet', '--format', 'openai-raw']),
+    expect(await exported({ category: first.category })).toEqual(idsWhere({ category: first.category }))
+    expect(await exported({ subcategory: first.subcategory })).toEqual(
+      idsWhere({ subcategory: first.subcategory }),
+    )
+    const q = await exported({ q: word })
+    expect(q).toEqual(idsWhere({ q: word }))
+    expect(q.length).toBeGreaterThan(0)
+    expect(await exported({}, { limit: 7 })).toEqual(summaries.slice(0, 7).map((s) => s.id))
+  })
+
+  it('every filter flag maps to its TraceFilter field', () => {
+    const options = exportOptionsFromArgv([
+      '--dataset-dir',
+      'd',
+      '--category',
+      'C',
+      '--subcategory',
+      'S',
+      '--tool',
+      'terminal',
+      '--error',
+      'timeout',
+      '--min-messages',
+      '1',
+      '--max-messages',
+      '2',
+      '--min-calls',
+      '3',
+      '--max-calls',
+      '4',
+      '--min-parallel',
+      '5',
+      '--q',
+      'word',
+      '--limit',
+      '6',
     ])
-    expect(lines(cat!.stdout).map((x) => x.id)).toEqual(idsWhere({ category: first.category }))
-    expect(lines(sub!.stdout).map((x) => x.id)).toEqual(idsWhere({ subcategory: first.subcategory }))
-    expect(lines(q!.stdout).map((x) => x.id)).toEqual(idsWhere({ q: word }))
-    expect(lines(q!.stdout).length).toBeGreaterThan(0)
-    expect(lines(glm!.stdout).map((x) => x.id)).toEqual(idsWhere({ config: 'glm-5.1' }))
-    expect(lines(limited!.stdout).map((x) => x.id)).toEqual(summaries.slice(0, 7).map((s) => s.id))
+    expect(options.filter).toEqual({
+      category: 'C',
+      subcategory: 'S',
+      tool: 'terminal',
+      error: 'timeout',
+      minMessages: 1,
+      maxMessages: 2,
+      minCalls: 3,
+      maxCalls: 4,
+      minParallel: 5,
+      q: 'word',
+    })
+    expect(options.limit).toBe(6)
+    expect(exportOptionsFromArgv(['--file', 'f']).filter).toEqual({})
+  })
+
+  it('through the CLI: several filter flags at once', async () => {
+    const first = summaries.find((s) => s.toolErrors > 0 && s.config === 'kimi')!
+    const filter: TraceFilter = { tool: 'terminal', error: 'any', minCalls: 2, category: first.category }
+    const args = ['--tool', 'terminal', '--error', 'any', '--min-calls', '2', '--category', first.category]
+    const r = await cli(['--dataset-dir', dir, '--format', 'openai-raw', '--quiet', ...args])
+    expect(r.code, r.stderr).toBe(0)
+    const expected = idsWhere(filter)
+    expect(lines(r.stdout).map((x) => x.id)).toEqual(expected)
+    expect(r.stderr).toContain(`${expected.length} rows written`)
+    expect(r.stderr).toContain(`${expected.length} matched`)
   })
 })
 
@@ -274,11 +341,6 @@ describe('export CLI: errors name the bad value and exit 1', () => {
     [['--format', 'xml'], /unknown format "xml"/],
     [['--output-format', 'csv'], /unknown output format "csv"/],
     [['--error', 'nope'], /unknown error filter "nope"/],
-    [['--config', 'kimii'], /unknown config "kimii"/],
-    [['--limit', 'ten'], /--limit.*"ten"/],
-    [['--output-format', 'parquet'], /parquet needs --out FILE/],
-    [['--max-len', '100'], /--max-len needs --tokenize/],
-    [['--tokenize', '--format', 'sts'], /cannot be combined with --format sts/],
   ]
   let results: Promise<Awaited<ReturnType<typeof cli>>[]>
   beforeAll(() => {
@@ -294,12 +356,29 @@ describe('export CLI: errors name the bad value and exit 1', () => {
   }
 
   it('a missing file or no input at all', async () => {
-    const missing = await cli(['--file', join(dir, 'nope.parquet')])
+    const [missing, none] = await Promise.all([cli(['--file', join(dir, 'nope.parquet')]), cli([])])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/cannot open .*nope\.parquet/)
-    const none = await cli([])
     expect(none.code).toBe(1)
     expect(none.stderr).toMatch(/--file .* or --dataset-dir/)
+  })
+
+  it('bad values and combinations (in process)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--config', 'kimii'], /unknown config "kimii"/],
+      [['--limit', 'ten'], /--limit.*"ten"/],
+      [['--output-format', 'parquet'], /parquet needs --out FILE/],
+      [['--max-len', '100'], /--max-len needs --tokenize/],
+      [['--no-think-loss'], /--no-think-loss needs --tokenize/],
+      [['--tokenize', '--format', 'sts'], /cannot be combined with --format sts/],
+      [['--file', 'x.parquet'], /either --file or --dataset-dir/],
+      [['--out', join(out, 'no/such/dir/x.jsonl')], /no directory/],
+    ]
+    for (const [args, message] of cases) {
+      const run = async () =>
+        exportDataset({ ...exportOptionsFromArgv(['--dataset-dir', dir, ...args]), quiet: true })
+      await expect(run(), args.join(' ')).rejects.toThrow(message)
+    }
   })
 })
 

@@ -9,7 +9,15 @@ const CASES: [unknown, number][] = [
   [
     {
       name: 't',
-      arguments: { a: [1, 2, {}], b: 'x\u007fy', c: 'café 🙂 日', d: 'q"\\\n\t\u0001', e: [], f: null, g: true },
+      arguments: {
+        a: [1, 2, {}],
+        b: 'x\u007fy',
+        c: 'café 🙂 日',
+        d: 'q"\\\n\t\u0001',
+        e: [],
+        f: null,
+        g: true,
+      },
     },
     155,
   ],
@@ -17,7 +25,7 @@ const CASES: [unknown, number][] = [
   [{}, 2],
   ['plain', 7],
   [['a', 'b'], 10],
-  [{ k: { k2: ["v", 1, -2] } }, 27],
+  [{ k: { k2: ['v', 1, -2] } }, 27],
 ]
 
 describe('pyjson', () => {

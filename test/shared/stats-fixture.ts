@@ -4,7 +4,7 @@
  * published numbers; histograms, subcategory names, glm-5.1's extra tools and the error taxonomy are invented
  * but plausible. Until the real stats code produces fixtures, these stand in for it. Deterministic: no random.
  */
-import { emptyStats as sharedEmptyStats, finalizeStats } from '../../shared/stats.ts'
+import { finalizeStats, emptyStats as sharedEmptyStats } from '../../shared/stats.ts'
 import type { Distribution, ErrorKind, Stats, ToolErrorStats } from '../../shared/types.ts'
 
 const DATASET = 'lambda/hermes-agent-reasoning-traces'

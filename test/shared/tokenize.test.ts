@@ -253,6 +253,16 @@ describe('every fixture', () => {
     })
   }
 
+  it('text that contains the segment marker still splits exactly', () => {
+    const row = JSON.parse(readFileSync(join(ROWS, 'basic.row.json'), 'utf8'))
+    row.conversations[1].value = 'List \uE0000\uE000 the \uE000 files.'
+    const trace = parseRow(row, CTX).trace
+    const ex = tokenizeTrace(trace, { tokenizer: tok, verify: true })
+    expect(tok.decode(ex.input_ids.slice(ex.segments[1]!.start, ex.segments[1]!.end))).toBe(
+      '<|im_start|>user\nList \uE0000\uE000 the \uE000 files.<|im_end|>\n',
+    )
+  })
+
   it('multiple human turns: reasoning only after the last user message (Qwen3 template rule)', () => {
     const trace = load('multiple-human-turns')
     const ex = tokenizeTrace(trace, { tokenizer: tok })

@@ -280,6 +280,113 @@ describe('trace viewer', () => {
     await page.close()
   }, 60_000)
 
+  test('the training mask: trained/masked messages, token counts and the token-level view', async () => {
+    // A trace the build tokenized: the report's token section links it.
+    const report = await open('/')
+    await expect(report.page.locator('#tokens').textContent()).resolves.toContain('Tokens (Qwen3 tokenizer)')
+    await expect(report.page.locator('#tokens ~ p').first().textContent()).resolves.toMatch(
+      /measured on the first \d+ rows of each config/,
+    )
+    const href = (await report.page.locator('#mask-traces a').first().getAttribute('href')) ?? ''
+    expect(href).toMatch(/^\/trace\/[\w-]+#mask$/)
+    expect(report.errors).toEqual([])
+    await report.page.close()
+    const id = href.slice('/trace/'.length, href.indexOf('#'))
+    const file = await fetch(`${site.baseUrl}/masks/${id}.json`)
+    expect(file.status).toBe(200)
+    const bytes = (await file.text()).length
+    expect(bytes).toBeLessThan(64 * 1024)
+
+    const { page, errors } = await open(`/trace/${id}`)
+    await page.waitForSelector('article.step')
+    await page.click('#mask-toggle')
+    await page.waitForSelector('#trace-mask .mask-view[data-mask="loaded"]')
+    expect(await page.locator('#mask-toggle').getAttribute('aria-pressed')).toBe('true')
+    expect(new URL(page.url()).hash).toBe('#mask')
+    expect(await page.locator('#trace-content').isVisible()).toBe(false)
+    await expect(page.locator('.mask-explain').textContent()).resolves.toMatch(/label -100/)
+    const rows = await page.locator('#mask-messages tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        message: Number((tr as HTMLElement).dataset.message),
+        role: (tr as HTMLElement).dataset.role,
+        label: (tr as HTMLElement).dataset.label,
+        badge: tr.querySelector('.mask-badge')?.textContent,
+        tokens: tr.querySelector('.mask-tokens')?.textContent ?? '',
+      })),
+    )
+    const own = rows.filter((r) => r.message >= 0)
+    expect(new Set(own.map((r) => r.role))).toEqual(new Set(['system', 'human', 'gpt', 'tool']))
+    for (const r of own) {
+      const expected = r.role === 'gpt' ? 'trained' : 'masked'
+      expect(r.label, `message ${r.message} (${r.role})`).toBe(expected)
+      expect(r.badge).toBe(expected)
+      expect(r.tokens, `tokens of message ${r.message}`).toMatch(/^[1-9][\d,]*$/)
+    }
+    await expect(page.locator('#mask-totals').textContent()).resolves.toMatch(
+      /[\d,]+ tokens · [\d,]+ trained \(\d[\d.]*% trainable share\)/,
+    )
+    const trained = await page.locator('#mask-tokens span.tok.is-trained').count()
+    const masked = await page.locator('#mask-tokens span.tok.is-masked').count()
+    expect(trained).toBeGreaterThan(0)
+    expect(masked).toBeGreaterThan(0)
+    expect(trained + masked).toBeLessThanOrEqual(4000)
+    // Token text is text: the pieces of `<|im_start|>` are not markup, newlines get a visible marker.
+    await expect(page.locator('#mask-tokens').textContent()).resolves.toContain('<|im_start|>assistant↵')
+    expect(await page.locator('#trace script, #trace img').count()).toBe(0)
+    await page.locator('#mask-title').scrollIntoViewIfNeeded()
+    await shot(page, 'trace-mask.png')
+    await page.locator('#mask-tokens-title').scrollIntoViewIfNeeded()
+    await page.evaluate(() => {
+      // Show the first assistant turn in the token box (it starts after the long system prompt).
+      const box = document.querySelector('#mask-tokens') as HTMLElement
+      const first = box.querySelector('.tok.is-trained') as HTMLElement
+      box.scrollTop = first.offsetTop - box.offsetTop - 120
+      window.scrollBy(0, -60)
+    })
+    await shot(page, 'trace-mask-tokens.png')
+    // Back to the steps: the hash goes away.
+    await page.click('#mask-toggle')
+    await expect(page.locator('#trace-content').isVisible()).resolves.toBe(true)
+    expect(new URL(page.url()).hash).toBe('')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
+  test('a trace without a precomputed mask still marks every message from its role', async () => {
+    const index = (await (await fetch(`${site.baseUrl}/masks/index.json`)).json()) as { ids: string[] }
+    expect(index.ids.length).toBeGreaterThan(0)
+    expect(index.ids.length).toBeLessThanOrEqual(30)
+    const masked = new Set(index.ids)
+    let id: string | undefined
+    for (let i = 0; i < 30 && !id; i++) {
+      const res = await fetch(`${site.baseUrl}/api/traces?config=glm-5.1&offset=100&limit=50`)
+      const body = (await res.json()) as { items: { id: string }[] }
+      id = body.items.find((t) => !masked.has(t.id))?.id
+      if (!id) await new Promise((r) => setTimeout(r, 2000))
+    }
+    expect(id).toBeTruthy()
+    const { page, errors } = await open(`/trace/${id}#mask`)
+    await page.waitForSelector('#trace-mask .mask-view[data-mask="none"]')
+    expect(await page.locator('#mask-toggle').getAttribute('aria-pressed')).toBe('true')
+    const rows = await page.locator('#mask-messages tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        role: (tr as HTMLElement).dataset.role,
+        label: (tr as HTMLElement).dataset.label,
+        tokens: tr.querySelector('.mask-tokens')?.textContent,
+      })),
+    )
+    expect(rows.length).toBeGreaterThan(2)
+    expect(rows.some((r) => r.role === 'gpt')).toBe(true)
+    for (const r of rows) {
+      expect(r.label).toBe(r.role === 'gpt' ? 'trained' : 'masked')
+      expect(r.tokens).toBe('–')
+    }
+    await expect(page.locator('#mask-totals').textContent()).resolves.toContain('No token-level mask')
+    expect(await page.locator('#mask-tokens').count()).toBe(0)
+    expect(errors).toEqual([])
+    await page.close()
+  }, 60_000)
+
   test('an unknown id shows a readable 404', async () => {
     const { page } = await open('/trace/00000000-0000-4000-8000-000000000000')
     await page.waitForSelector('#trace-problem:not([hidden])')
@@ -320,6 +427,9 @@ describe('trace viewer', () => {
       for (const b of await page.locator('button.fold').all()) await b.click()
       await page.click('#raw-toggle')
       await page.waitForSelector('#trace-raw section.raw-msg')
+      // The mask view previews every message (and lists tokens when the build tokenized the trace).
+      await page.click('#mask-toggle')
+      await page.waitForSelector('#trace-mask .mask-view[data-mask]')
       const injected = await page
         .locator('#trace script, #trace img, #trace iframe, #trace [onerror]')
         .count()

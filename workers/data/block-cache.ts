@@ -8,7 +8,7 @@
  * upstream fetch. Blocks are written back to R2 only after a verified, complete upstream read.
  */
 import type { AsyncBuffer } from '../../shared/parquet.ts'
-import { joinShared } from './memo.ts'
+import { joinShared, type Owner, settleWithin } from './memo.ts'
 
 /** Aligned block size: small enough that a row's pages cost about their own bytes, big enough for few R2 gets. */
 export const BLOCK_SIZE = 128 * 1024
@@ -91,7 +91,7 @@ const pendingWork = new Set<Promise<unknown>>()
 
 /** A promise settling when every fetch and write-back started so far has settled. */
 export function pendingBlockWork(): Promise<void> {
-  return Promise.allSettled([...pendingWork]).then(() => undefined)
+  return settleWithin([...pendingWork])
 }
 
 /** Forget the isolate's in-memory blocks (tests measuring cold paths). */
@@ -107,6 +107,22 @@ export interface BlockCacheTraffic {
   upstreamRequests: number
 }
 
+/** A block read waiting for an upstream fetch. */
+interface Waiter {
+  resolve: (b: ArrayBuffer) => void
+  reject: (e: unknown) => void
+  /** Write the block back to the store (false for one-pass scans such as stats slices). */
+  store: boolean
+}
+
+/** How a read uses the cache. */
+export interface ReadOptions {
+  /** The request or batch on whose behalf upstream work starts (see memo.ts `Owner`). */
+  owner?: Owner
+  /** Store fetched blocks in R2 (default true). One-pass scans turn it off: nobody re-reads those bytes. */
+  writeBack?: boolean
+}
+
 /** A cached file. */
 export class BlockCache {
   readonly traffic: BlockCacheTraffic = {
@@ -116,30 +132,32 @@ export class BlockCache {
     upstreamRequests: 0,
   }
   private readonly options: BlockCacheOptions
-  private readonly inflight = new Map<number, Promise<ArrayBuffer>>()
-  private pending = new Map<number, { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }>()
+  private readonly inflight = new Map<number, { promise: Promise<ArrayBuffer>; owner: Owner | undefined }>()
+  private pending = new Map<number, Waiter>()
 
   constructor(options: BlockCacheOptions) {
     this.options = options
   }
 
   /** The file as hyparquet's AsyncBuffer. */
-  asyncBuffer(): AsyncBuffer {
+  asyncBuffer(options: ReadOptions = {}): AsyncBuffer {
     return {
       byteLength: this.options.size,
-      slice: (start, end) => this.read(start, end ?? this.options.size),
+      slice: (start, end) => this.read(start, end ?? this.options.size, options),
     }
   }
 
   /** Bytes [start, end) of the file. */
-  async read(start: number, end: number): Promise<ArrayBuffer> {
+  async read(start: number, end: number, options: ReadOptions = {}): Promise<ArrayBuffer> {
     const size = this.options.size
     const s = Math.max(0, Math.min(start, size))
     const e = Math.max(s, Math.min(end, size))
     if (e === s) return new ArrayBuffer(0)
     const first = Math.floor(s / BLOCK_SIZE)
     const last = Math.floor((e - 1) / BLOCK_SIZE)
-    const parts = await Promise.all(Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i)))
+    const parts = await Promise.all(
+      Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i, options)),
+    )
     if (parts.length === 1) {
       const only = parts[0] as ArrayBuffer
       return only.slice(s - first * BLOCK_SIZE, e - first * BLOCK_SIZE)
@@ -160,28 +178,32 @@ export class BlockCache {
     return `${this.options.prefix}/${BLOCK_SIZE}/${index}`
   }
 
-  private block(index: number): Promise<ArrayBuffer> {
+  private block(index: number, options: ReadOptions): Promise<ArrayBuffer> {
     const key = this.key(index)
     const hot = memory.get(key)
     if (hot) {
       this.traffic.memoryHits++
       return Promise.resolve(hot)
     }
+    // Identical concurrent misses share one load, while the request that started it is alive.
     const shared = this.inflight.get(index)
-    if (shared) {
-      return joinShared(shared, () => {
+    if (shared && shared.owner?.alive !== false) {
+      return joinShared(shared.promise, () => {
         if (this.inflight.get(index) === shared) this.inflight.delete(index)
-        return this.block(index)
+        return this.block(index, options)
       })
     }
-    const p = this.loadBlock(index, key).finally(() => {
-      if (this.inflight.get(index) === p) this.inflight.delete(index)
-    })
-    this.inflight.set(index, p)
-    return p
+    const entry = { promise: this.loadBlock(index, key, options.writeBack !== false), owner: options.owner }
+    this.inflight.set(index, entry)
+    void entry.promise
+      .finally(() => {
+        if (this.inflight.get(index) === entry) this.inflight.delete(index)
+      })
+      .catch(() => undefined)
+    return entry.promise
   }
 
-  private async loadBlock(index: number, key: string): Promise<ArrayBuffer> {
+  private async loadBlock(index: number, key: string, store: boolean): Promise<ArrayBuffer> {
     const stored = await this.options.store.get(key)
     if (stored && stored.byteLength === this.blockLength(index)) {
       this.traffic.storeHits++
@@ -189,7 +211,7 @@ export class BlockCache {
       return stored
     }
     return new Promise<ArrayBuffer>((resolve, reject) => {
-      this.pending.set(index, { resolve, reject })
+      this.pending.set(index, { resolve, reject, store })
       // Gather the misses of reads issued together (their R2 lookups end at about the same time). Every waiting
       // read schedules its own flush: a timer belongs to the request that set it, and a request that already
       // answered would never fire one, leaving other requests' blocks pending forever. Extra flushes find
@@ -222,11 +244,7 @@ export class BlockCache {
     }
   }
 
-  private async fetchRun(
-    lo: number,
-    hi: number,
-    waiting: Map<number, { resolve: (b: ArrayBuffer) => void; reject: (e: unknown) => void }>,
-  ): Promise<void> {
+  private async fetchRun(lo: number, hi: number, waiting: Map<number, Waiter>): Promise<void> {
     const start = lo * BLOCK_SIZE
     const end = Math.min(this.options.size, (hi + 1) * BLOCK_SIZE)
     let bytes: ArrayBuffer
@@ -246,8 +264,10 @@ export class BlockCache {
       const key = this.key(i)
       memory.set(key, block)
       this.traffic.upstreamBlocks++
-      writes.push(this.options.store.put(key, block))
-      waiting.get(i)?.resolve(block)
+      const waiter = waiting.get(i)
+      // Gap blocks (fetched only to merge two runs) are stored; blocks of one-pass scans are not.
+      if (waiter?.store !== false) writes.push(this.options.store.put(key, block))
+      waiter?.resolve(block)
     }
     await Promise.all(writes).catch(() => undefined)
   }

@@ -23,7 +23,7 @@ import type { Bindings } from '../env.ts'
 import { HttpProblem } from '../problem.ts'
 import { BlockCache, type BlockStore, pendingBlockWork, r2BlockStore } from './block-cache.ts'
 import { HubClient, UpstreamError } from './hub.ts'
-import { PromiseMemo, pendingMemoWork } from './memo.ts'
+import { allSettledOrThrow, type Owner, PromiseMemo, pendingMemoWork, settleWithin } from './memo.ts'
 
 /** A resolved revision: what the dataset holds at one commit. */
 export interface RevisionInfo extends Provenance {
@@ -65,7 +65,7 @@ const deferred = new Set<Promise<unknown>>()
 
 /** Settles when every deferred write-back and block write started so far has settled (tests, queue). */
 export async function settleWrites(): Promise<void> {
-  await Promise.all([...deferred, pendingBlockWork(), pendingMemoWork()])
+  await Promise.all([settleWithin([...deferred]), pendingBlockWork(), pendingMemoWork()])
 }
 
 /** Forget every per-isolate memo (tests that measure cold paths). */
@@ -88,8 +88,10 @@ async function getJson<T>(bucket: R2Bucket, key: string): Promise<T | null> {
   }
 }
 
-/** The per-request data context. */
-export class DataContext {
+/** The per-request (or per-queue-batch) data context; the owner of the shared work it starts. */
+export class DataContext implements Owner {
+  /** True until the request's last waitUntil has settled (see memo.ts). */
+  alive = true
   readonly env: Bindings
   readonly hub: HubClient
   readonly store: BlockStore
@@ -130,8 +132,10 @@ export class DataContext {
   /** The configured revision, resolved to a commit. */
   revision(): Promise<RevisionInfo> {
     const requested = this.env.HF_REVISION || 'main'
-    return revisions.get(`${this.env.HF_ENDPOINT}|${this.env.HF_DATASET}|${requested}`, () =>
-      this.resolveRevision(requested),
+    return revisions.get(
+      `${this.env.HF_ENDPOINT}|${this.env.HF_DATASET}|${requested}`,
+      () => this.resolveRevision(requested),
+      this,
     )
   }
 
@@ -210,104 +214,119 @@ export class DataContext {
   async file(configName: string): Promise<OpenFile> {
     const info = await this.revision()
     const config = await this.config(configName)
-    return files.get(`${info.dataset}|${info.revision}|${config.path}`, async () => {
-      const sha = info.revision
-      const sizeKey = `meta/${info.dataset}/${sha}/${config.path}.size`
-      let size = info.sizes[config.path]
-      if (size === undefined) {
-        const stored = await this.env.CACHE.get(sizeKey)
-        size = stored ? Number(await stored.text()) : await this.hub.fileSize(sha, config.path)
-        if (!stored) this.defer(this.env.CACHE.put(sizeKey, String(size)))
-      }
-      const cache = new BlockCache({
-        store: this.store,
-        size,
-        prefix: `blocks/${info.dataset}/${sha}/${config.path}`,
-        fetchRange: (start, end) => this.hub.fetchRange(sha, config.path, start, end),
-      })
-      let metadata: FileMetaData
-      try {
-        metadata = await parquetOpen(cache.asyncBuffer())
-      } catch (err) {
-        if (err instanceof UpstreamError || err instanceof HttpProblem) throw err
-        throw new HttpProblem(
-          502,
-          'bad-parquet',
-          `${config.path} is not a readable parquet file: ${(err as Error).message}`,
-        )
-      }
-      const missing = parquetMissingColumns(metadata)
-      if (missing.length > 0) {
-        throw new HttpProblem(
-          502,
-          'bad-parquet',
-          `${config.path} lacks the dataset columns ${missing.join(', ')}`,
-        )
-      }
-      return { config, size, cache, metadata, rows: parquetRowCount(metadata) }
-    })
+    return files.get(
+      `${info.dataset}|${info.revision}|${config.path}`,
+      async () => {
+        const sha = info.revision
+        const sizeKey = `meta/${info.dataset}/${sha}/${config.path}.size`
+        let size = info.sizes[config.path]
+        if (size === undefined) {
+          const stored = await this.env.CACHE.get(sizeKey)
+          size = stored ? Number(await stored.text()) : await this.hub.fileSize(sha, config.path)
+          if (!stored) this.defer(this.env.CACHE.put(sizeKey, String(size)))
+        }
+        const cache = new BlockCache({
+          store: this.store,
+          size,
+          prefix: `blocks/${info.dataset}/${sha}/${config.path}`,
+          fetchRange: (start, end) => this.hub.fetchRange(sha, config.path, start, end),
+        })
+        let metadata: FileMetaData
+        try {
+          metadata = await parquetOpen(cache.asyncBuffer({ owner: this }))
+        } catch (err) {
+          if (err instanceof UpstreamError || err instanceof HttpProblem) throw err
+          throw new HttpProblem(
+            502,
+            'bad-parquet',
+            `${config.path} is not a readable parquet file: ${(err as Error).message}`,
+          )
+        }
+        const missing = parquetMissingColumns(metadata)
+        if (missing.length > 0) {
+          throw new HttpProblem(
+            502,
+            'bad-parquet',
+            `${config.path} lacks the dataset columns ${missing.join(', ')}`,
+          )
+        }
+        return { config, size, cache, metadata, rows: parquetRowCount(metadata) }
+      },
+      this,
+    )
   }
 
   /** id -> (config, row), built from the `id` columns only and kept in R2. */
   idIndex(): Promise<Map<string, RowLocation>> {
     return this.revision().then((info) =>
-      idIndexes.get(`${info.dataset}|${info.revision}`, async () => {
-        const key = `index/${info.dataset}/${info.revision}/ids.json`
-        let lists = await getJson<Record<string, string[]>>(this.env.CACHE, key)
-        if (!lists) {
-          const built: Record<string, string[]> = {}
-          await Promise.all(
-            info.configs.map(async (c) => {
-              const file = await this.file(c.name)
-              built[c.name] = await parquetReadIds(file.cache.asyncBuffer(), file.metadata)
-            }),
-          )
-          lists = built
-          this.defer(this.env.CACHE.put(key, JSON.stringify(built)))
-        }
-        const index = new Map<string, RowLocation>()
-        for (const [config, ids] of Object.entries(lists)) {
-          for (const [row, id] of ids.entries()) if (!index.has(id)) index.set(id, { config, row })
-        }
-        return index
-      }),
+      idIndexes.get(
+        `${info.dataset}|${info.revision}`,
+        async () => {
+          const key = `index/${info.dataset}/${info.revision}/ids.json`
+          let lists = await getJson<Record<string, string[]>>(this.env.CACHE, key)
+          if (!lists) {
+            const built: Record<string, string[]> = {}
+            await allSettledOrThrow(
+              info.configs.map(async (c) => {
+                const file = await this.file(c.name)
+                built[c.name] = await parquetReadIds(file.cache.asyncBuffer({ owner: this }), file.metadata)
+              }),
+            )
+            lists = built
+            this.defer(this.env.CACHE.put(key, JSON.stringify(built)))
+          }
+          const index = new Map<string, RowLocation>()
+          for (const [config, ids] of Object.entries(lists)) {
+            for (const [row, id] of ids.entries()) if (!index.has(id)) index.set(id, { config, row })
+          }
+          return index
+        },
+        this,
+      ),
     )
   }
 
-  /** Rows [start, end) of a config, refusing layouts that would exceed the memory budget (503). */
-  async rows(configName: string, range: RowRange): Promise<Record<string, unknown>[]> {
+  /**
+   * Rows [start, end) of a config, refusing layouts that would exceed the memory budget (503).
+   * `writeBack: false` for one-pass scans (stats slices, exports): their blocks are not stored in R2.
+   */
+  async rows(configName: string, range: RowRange, writeBack = true): Promise<Record<string, unknown>[]> {
     const file = await this.file(configName)
     try {
       assertReadable(file.metadata, range, this.budgetBytes)
     } catch (err) {
       throw new HttpProblem(503, 'layout-too-large', (err as Error).message, { retryAfter: 3600 })
     }
-    return parquetReadRows(file.cache.asyncBuffer(), file.metadata, range)
+    return parquetReadRows(file.cache.asyncBuffer({ owner: this, writeBack }), file.metadata, range)
   }
 
   /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */
   async trace(id: string): Promise<Trace> {
     const info = await this.revision()
     const key = `traces/${info.dataset}/${info.revision}/${id}.json`
-    return traces.get(key, async () => {
-      const cached = await getJson<Trace>(this.env.CACHE, key)
-      if (cached) return cached
-      const location = (await this.idIndex()).get(id)
-      if (!location) {
-        throw new HttpProblem(
-          404,
-          'unknown-id',
-          `no trace with id ${JSON.stringify(id)} in ${info.dataset}@${info.revision.slice(0, 8)}`,
-          {
-            param: 'id',
-            value: id,
-          },
-        )
-      }
-      const [row] = await this.rows(location.config, { start: location.row, end: location.row + 1 })
-      const trace = parseRow(row, { ...info, config: location.config }).trace
-      this.defer(this.env.CACHE.put(key, JSON.stringify(trace)))
-      return trace
-    })
+    return traces.get(
+      key,
+      async () => {
+        const cached = await getJson<Trace>(this.env.CACHE, key)
+        if (cached) return cached
+        const location = (await this.idIndex()).get(id)
+        if (!location) {
+          throw new HttpProblem(
+            404,
+            'unknown-id',
+            `no trace with id ${JSON.stringify(id)} in ${info.dataset}@${info.revision.slice(0, 8)}`,
+            {
+              param: 'id',
+              value: id,
+            },
+          )
+        }
+        const [row] = await this.rows(location.config, { start: location.row, end: location.row + 1 })
+        const trace = parseRow(row, { ...info, config: location.config }).trace
+        this.defer(this.env.CACHE.put(key, JSON.stringify(trace)))
+        return trace
+      },
+      this,
+    )
   }
 }

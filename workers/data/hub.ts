@@ -93,6 +93,14 @@ export function retryAfterSeconds(headers: Headers, now = Date.now()): number | 
   return null
 }
 
+/**
+ * Drop a response body we do not read. Not awaited: cancelling a stream the server keeps pushing (a 200 that
+ * ignored Range) may not settle promptly, and nothing depends on it.
+ */
+function discard(res: Response): void {
+  void res.body?.cancel().catch(() => undefined)
+}
+
 function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/')
 }
@@ -181,7 +189,7 @@ export class HubClient {
     for (let attempt = 0; ; attempt++) {
       const res = await this.rangeResponse(sha, path, 0, 1, `${path} size`)
       const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]
-      await res.body?.cancel()
+      discard(res)
       if (total) return Number(total)
       const length = res.status === 200 ? Number(res.headers.get('content-length')) : Number.NaN
       if (Number.isFinite(length) && length >= 0) return length
@@ -220,7 +228,7 @@ export class HubClient {
       const res = await this.once(cached.url, { headers: { range } }, what)
       if (res.status !== 403 && res.status !== 410) return this.checkRangeStatus(res, what)
       this.signed.delete(key) // expired signature: resolve again
-      await res.body?.cancel()
+      discard(res)
     }
     const resolveUrl = `${this.endpoint}/datasets/${this.dataset}/resolve/${sha}/${encodePath(path)}`
     const first = await this.once(
@@ -230,7 +238,7 @@ export class HubClient {
     )
     if (first.status >= 300 && first.status < 400) {
       const location = first.headers.get('location')
-      await first.body?.cancel()
+      discard(first)
       if (!location) throw new UpstreamError(`${what}: redirect without Location`, 502, first.status, 5)
       const target = new URL(location, resolveUrl)
       if (!this.isAllowedHost(target)) {
@@ -251,7 +259,7 @@ export class HubClient {
 
   private async checkRangeStatus(res: Response, what: string): Promise<Response> {
     if (res.status === 206 || res.status === 200) return res
-    await res.body?.cancel()
+    discard(res)
     if (res.status === 404) {
       const code = res.headers.get('x-error-code') ?? 'NotFound'
       throw new UpstreamError(`${what}: the Hub answered 404 (${code})`, 502, 404, 0, true)
@@ -290,7 +298,7 @@ export class HubClient {
     if (res.status === 206) {
       const m = /bytes (\d+)-(\d+)\/(\d+|\*)/.exec(res.headers.get('content-range') ?? '')
       if (!m || Number(m[1]) !== start || Number(m[2]) !== end - 1) {
-        await res.body?.cancel()
+        discard(res)
         throw new UpstreamError(
           `${what}: the Hub answered a different range (${m?.[0] ?? 'none'})`,
           502,
@@ -310,7 +318,7 @@ export class HubClient {
       if (buf.byteLength < want) throw new UpstreamError(`${what}: truncated body`, 502, 200, 0)
       return buf.slice(0, want)
     }
-    await res.body?.cancel()
+    discard(res)
     throw new UpstreamError(
       `${what}: the Hub ignored the Range header (200); not downloading the whole file`,
       502,
@@ -331,12 +339,12 @@ export class HubClient {
         if (done) break
         if (got + value.byteLength > limit) {
           if (!partial) {
-            await reader.cancel()
+            void reader.cancel().catch(() => undefined)
             throw new UpstreamError(`${what}: body longer than the requested range`, 502, res.status, 0)
           }
           out.set(value.subarray(0, limit - got), got)
           got = limit
-          await reader.cancel()
+          void reader.cancel().catch(() => undefined)
           break
         }
         out.set(value, got)
@@ -362,7 +370,7 @@ export class HubClient {
       try {
         const res = await this.once(url, init, what)
         if (res.ok) return res
-        await res.body?.cancel()
+        discard(res)
         if (res.status === 404) {
           const code = res.headers.get('x-error-code') ?? 'NotFound'
           throw new UpstreamError(

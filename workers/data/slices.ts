@@ -84,7 +84,7 @@ export async function computeSlice(ctx: DataContext, config: string, range: RowR
   const statsKey = `partials/${base(info, config)}/stats/${sliceName(range)}.json`
   if (await ctx.env.CACHE.head(statsKey)) return
   const file = await ctx.file(config)
-  const rows = await ctx.rows(config, range)
+  const rows = await ctx.rows(config, range, false)
   const stats = emptyStats({ ...info, config, rowsTotal: file.rows })
   const summaries: TraceSummary[] = []
   for (const row of rows) {

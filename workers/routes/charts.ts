@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { parseHTML } from 'linkedom'
 import { z } from 'zod'
 import { CHART_NAMES, isChartName, renderChart } from '../../shared/charts.ts'
+import { allSettledOrThrow } from '../data/memo.ts'
 import { configStats } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
 import { CACHE, sendRepresentation } from '../http.ts'
@@ -42,7 +43,7 @@ export const charts = new Hono<AppEnv>()
     const info = await data.revision()
     if (config !== 'all') await data.config(config)
     const names = config === 'all' ? info.configs.map((x) => x.name) : [config]
-    const stats = await Promise.all(names.map((n) => configStats(data, n)))
+    const stats = await allSettledOrThrow(names.map((n) => configStats(data, n)))
     const complete = stats.every((s) => s.complete)
     const { document } = parseHTML('<!doctype html><html><body></body></html>')
     const svg = renderChart(name, stats, document as unknown as Document)

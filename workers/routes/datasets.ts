@@ -1,6 +1,7 @@
 /** `GET /api/datasets`: the dataset, its resolved revision and configs with rows and bytes. */
 import { Hono } from 'hono'
 import { z } from 'zod'
+import { allSettledOrThrow } from '../data/memo.ts'
 import type { AppEnv } from '../env.ts'
 import { sendJson } from '../http.ts'
 import { parseQuery } from '../validate.ts'
@@ -11,7 +12,7 @@ export const datasets = new Hono<AppEnv>().get('/', async (c) => {
   parseQuery(c, datasetsQuery)
   const data = c.get('data')
   const info = await data.revision()
-  const configs = await Promise.all(
+  const configs = await allSettledOrThrow(
     info.configs.map(async (config) => {
       const file = await data.file(config.name)
       return {

@@ -60,7 +60,7 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
         return
       }
       try {
-        const rows = await data.rows(config, slice)
+        const rows = await data.rows(config, slice, false)
         let out = ''
         for (const [k, row] of rows.entries()) {
           if (!wanted.has(slice.start + k)) continue

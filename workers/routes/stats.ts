@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import { z } from 'zod'
 import type { Stats, StatsSet } from '../../shared/types.ts'
+import { allSettledOrThrow } from '../data/memo.ts'
 import { configStats } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
 import { CACHE, sendJson } from '../http.ts'
@@ -18,7 +19,7 @@ export const stats = new Hono<AppEnv>().get('/', async (c) => {
     const one: Stats = await configStats(data, config)
     return sendJson(c, info.revision, one, one.complete ? CACHE.revision : CACHE.partial, `${one.rows}`)
   }
-  const all = await Promise.all(info.configs.map((cfg) => configStats(data, cfg.name)))
+  const all = await allSettledOrThrow(info.configs.map((cfg) => configStats(data, cfg.name)))
   const set: StatsSet = {
     dataset: info.dataset,
     revision: info.revision,

@@ -6,6 +6,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { ERROR_FILTERS, matchesFilter } from '../../shared/filters.ts'
 import type { TraceSummary } from '../../shared/types.ts'
+import { allSettledOrThrow } from '../data/memo.ts'
 import { configSummaries } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
 import { CACHE, sendJson } from '../http.ts'
@@ -48,7 +49,7 @@ export const traces = new Hono<AppEnv>().get('/', async (c) => {
   const info = await data.revision()
   const names =
     query.config !== undefined ? [(await data.config(query.config)).name] : info.configs.map((x) => x.name)
-  const parts = await Promise.all(names.map((name) => configSummaries(data, name)))
+  const parts = await allSettledOrThrow(names.map((name) => configSummaries(data, name)))
   const { offset: _offset, limit: _limit, ...filter } = query
   const offset = query.offset ?? 0
   const limit = query.limit ?? 20
