@@ -51,11 +51,15 @@ export async function listDatasetFiles(dir: string): Promise<string[]> {
 const EDGE = 1 << 20
 
 /**
- * A deterministic 40-hex revision id for a dataset directory: sha1 over every file's path, size and its first
+ * The revision of a dataset directory: the Hub commit recorded by a mirror, else a deterministic 40-hex id:
+ * sha1 over every file's path, size and its first
  * and last MiB (the parquet footer lives in the tail). Same data, same id: the fake hub serves it as the
  * commit sha, so caches keyed by revision behave as with the real Hub.
  */
 export async function datasetDirRevision(dir: string): Promise<string> {
+  // A Hub mirror (hub-mirror.ts) records the commit it was downloaded from.
+  const recorded = await readFile(join(dir, '.hub-revision'), 'utf8').catch(() => '')
+  if (/^[0-9a-f]{40}\s*$/.test(recorded)) return recorded.trim()
   const hash = createHash('sha1')
   for (const path of await listDatasetFiles(dir)) {
     const full = join(dir, path)
