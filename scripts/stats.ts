@@ -9,7 +9,7 @@
  * (default: derived from the directory's content, or "local"), --budget-mb N (decoded bytes per slice),
  * --sample (label the output as the generated sample; automatic with a sample card), --quiet, --pretty.
  */
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { DEFAULT_DATASET } from '../shared/dataset.ts'
 import { DEFAULT_SLICE_BUDGET } from '../shared/parquet.ts'
 import { emptyStats, finalizeStats, statsAddRow } from '../shared/stats.ts'
@@ -17,7 +17,7 @@ import { parseRow, type RowContext } from '../shared/trace.ts'
 import type { Stats, StatsSet } from '../shared/types.ts'
 import { flagInt, flagString, parseFlags } from './lib/args.ts'
 import { datasetDirRevision, readDatasetDir } from './lib/dataset-dir.ts'
-import { openLocalParquet, streamRowSlices } from './lib/local-parquet.ts'
+import { openLocalParquet, resolveDataFile, streamRowSlices } from './lib/local-parquet.ts'
 import { createProgress } from './lib/progress.ts'
 
 /** Options of `statsFromParquetFile`. */
@@ -92,13 +92,18 @@ async function main(argv: string[]): Promise<void> {
       sample: flags.sample === true,
     })
   } else if (file) {
-    // data/<config>/train.parquet names its config; --config overrides.
-    const config = flagString(flags, 'config') ?? basename(dirname(file))
-    out = await statsFromParquetFile(file, {
+    // data/<config>/train.parquet names its config; --config overrides. A file inside a dataset directory
+    // (DIR/data/<config>/train.parquet with DIR/README.md) takes that directory's revision and sample flag.
+    const path = resolveDataFile(file)
+    const config = flagString(flags, 'config') ?? basename(dirname(path))
+    const home = join(dirname(path), '..', '..')
+    const described = await readDatasetDir(home).catch(() => null)
+    const inDir = described?.configs.some((c) => resolve(home, c.path) === resolve(path)) === true
+    out = await statsFromParquetFile(path, {
       config,
       dataset: flagString(flags, 'dataset') ?? DEFAULT_DATASET,
-      revision: flagString(flags, 'revision') ?? 'local',
-      sample: flags.sample === true,
+      revision: flagString(flags, 'revision') ?? (inDir ? await datasetDirRevision(home) : 'local'),
+      sample: flags.sample === true || (inDir && described?.sample === true),
       budgetBytes,
       quiet,
     })

@@ -2,6 +2,8 @@
  * Streaming a local parquet file slice by slice in bounded memory, with the next slice's read overlapping the
  * current slice's processing. Used by the stats and export CLIs, the site build and the benchmarks.
  */
+import { existsSync } from 'node:fs'
+import { isAbsolute, join, relative } from 'node:path'
 import { asyncBufferFromFile } from 'hyparquet'
 import {
   type AsyncBuffer,
@@ -22,13 +24,36 @@ export interface LocalParquet {
   rows: number
 }
 
+/** The default dataset directory (`npm run sample`), where repository paths like `data/kimi/train.parquet` live. */
+const DEFAULT_DATASET_DIR = join(import.meta.dirname, '../../sample-data')
+
+/**
+ * A data file path as the user wrote it, or, for a repository-relative path such as `data/kimi/train.parquet`
+ * (the dataset's own layout) that does not exist here, the same path inside the default dataset directory.
+ */
+export function resolveDataFile(path: string): string {
+  if (existsSync(path) || isAbsolute(path)) return path
+  const inSample = join(DEFAULT_DATASET_DIR, path)
+  if (existsSync(inSample)) {
+    process.stderr.write(
+      `note: ${path} not found here; reading ${relative(process.cwd(), inSample)} (the generated sample)\n`,
+    )
+    return inSample
+  }
+  return path
+}
+
 /** Open a local parquet file and read its footer; throws naming the path when it is missing or not parquet. */
-export async function openLocalParquet(path: string): Promise<LocalParquet> {
+export async function openLocalParquet(requested: string): Promise<LocalParquet> {
+  const path = resolveDataFile(requested)
   let file: AsyncBuffer
   try {
     file = await asyncBufferFromFile(path)
   } catch {
-    throw new Error(`cannot open ${path}: no such file`)
+    const hint = existsSync(DEFAULT_DATASET_DIR)
+      ? ''
+      : ' (run "npm run sample" to generate the sample dataset)'
+    throw new Error(`cannot open ${requested}: no such file${hint}`)
   }
   let metadata: FileMetaData
   try {

@@ -1,0 +1,74 @@
+/**
+ * The stats CLI as users run it: on a generated sample directory and on one of its files, the output is the
+ * complete Stats contract, labelled as the sample with the directory's revision; bad flags exit 1 naming them.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Stats, StatsSet } from '../../shared/types.ts'
+
+const ROOT = join(import.meta.dirname, '../..')
+const CLI = join(ROOT, 'scripts/stats.ts')
+
+describe('npm run stats', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hte-stats-cli-'))
+  beforeAll(() => {
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'scripts/sample.ts'), '--out', dir, '--rows-kimi', '70', '--rows-glm', '50', '--seed', '5'],
+      {
+        stdio: 'ignore',
+      },
+    )
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' })
+
+  it('--dataset-dir prints a complete StatsSet of every config, progress on stderr only', () => {
+    const res = run(['--dataset-dir', dir])
+    expect(res.status).toBe(0)
+    const set = JSON.parse(res.stdout) as StatsSet
+    expect(set.complete).toBe(true)
+    expect(set.sample).toBe(true)
+    expect(set.revision).toMatch(/^[0-9a-f]{40}$/)
+    expect(Object.keys(set.configs)).toEqual(['kimi', 'glm-5.1'])
+    expect(set.configs.kimi?.rows).toBe(70)
+    expect(set.configs['glm-5.1']?.rowsTotal).toBe(50)
+    for (const key of [
+      'avgTurns',
+      'avgToolCalls',
+      'pctWithError',
+      'pctParallelTurns',
+      'toolCalls',
+      'parallelWidths',
+      'thoughtsPerTurn',
+      'categories',
+    ]) {
+      expect(set.configs.kimi?.seed).toHaveProperty(key)
+    }
+    expect(res.stderr).toMatch(/stats kimi/)
+  })
+
+  it('--file gives the same Stats as the config inside --dataset-dir', () => {
+    const one = JSON.parse(
+      run(['--file', join(dir, 'data/glm-5.1/train.parquet'), '--quiet']).stdout,
+    ) as Stats
+    const set = JSON.parse(run(['--dataset-dir', dir, '--quiet']).stdout) as StatsSet
+    expect(one).toEqual(set.configs['glm-5.1'])
+  })
+
+  it('bad input exits 1 with a message naming it', () => {
+    const bad = run(['--dataset-dir', dir, '--budget-mb', 'lots'])
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/--budget-mb.*"lots"/)
+    const unknown = run(['--fiel', 'x'])
+    expect(unknown.status).toBe(1)
+    expect(unknown.stderr).toMatch(/unknown flag "--fiel"/)
+    const missing = run(['--file', join(dir, 'nope.parquet')])
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toMatch(/cannot open .*nope\.parquet/)
+  })
+})
