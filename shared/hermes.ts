@@ -91,29 +91,14 @@ function seedCallName(value: unknown): string {
  * @param warnings receives deviations found
  */
 export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
-  const seedCallNames: string[] = []
-  const seedCallPayloads: string[] = []
-  const seedCallValues: unknown[] = []
-  // Payloads are usually parsed twice (tutorial regex and block parser) with identical text: parse once.
-  const parsedByText = new Map<string, unknown>()
-  if (value.includes(CALL_OPEN)) {
-    for (const m of value.matchAll(SEED_CALL)) {
-      const payload = m[1] as string
-      const parsed = tryParseJson(payload)
-      parsedByText.set(payload, parsed)
-      seedCallPayloads.push(payload)
-      seedCallValues.push(parsed)
-      seedCallNames.push(seedCallName(parsed))
-    }
-  }
-  const seedThinkCount = value.includes(THINK_OPEN) ? (value.match(SEED_THINK)?.length ?? 0) : 0
-
   // One left-to-right scan. Think blocks first (reasoning may mention "<tool_call>" literally), then calls
   // in the remaining text.
   const thoughts: string[] = []
   const calls: Call[] = []
   let rest = ''
   let pos = 0
+  let thinkPairs = 0
+  let thinkUnclosed = false
   const opens = countOf(value, THINK_OPEN)
   const closes = countOf(value, THINK_CLOSE)
   if (opens !== closes) {
@@ -141,9 +126,11 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     const nextOpen = value.indexOf(THINK_OPEN, bodyStart)
     if (close >= 0 && (nextOpen < 0 || close < nextOpen)) {
       thoughts.push(value.slice(bodyStart, close).trim())
+      thinkPairs++
       pos = close + THINK_CLOSE.length
       continue
     }
+    thinkUnclosed = true
     // Unclosed <think>: the reasoning runs to the next <think>, the first <tool_call>, or the end.
     const callAt = value.indexOf(CALL_OPEN, bodyStart)
     let end = value.length
@@ -157,6 +144,9 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
   // Calls in the text outside thoughts.
   let answer = ''
   let cpos = 0
+  let allClosed = true
+  const raws: string[] = []
+  const values: unknown[] = []
   while (cpos < rest.length) {
     const open = rest.indexOf(CALL_OPEN, cpos)
     if (open < 0) {
@@ -168,13 +158,17 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     const close = rest.indexOf(CALL_CLOSE, bodyStart)
     const raw = (close < 0 ? rest.slice(bodyStart) : rest.slice(bodyStart, close)).trim()
     if (close < 0) {
+      allClosed = false
       warnings.push({
         code: 'unclosed_tool_call',
         message: index,
         detail: '<tool_call> without </tool_call>',
       })
     }
-    const call = parseCallPayload(raw, parsedByText.get(raw))
+    const parsed = tryParseJson(raw)
+    raws.push(raw)
+    values.push(parsed)
+    const call = parseCallPayload(raw, parsed)
     if (call.malformed) {
       warnings.push({
         code: 'malformed_call',
@@ -185,6 +179,34 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     calls.push(call)
     cpos = close < 0 ? rest.length : close + CALL_CLOSE.length
   }
+  // The tutorial's counting. When every `<tool_call>` of the message is a closed block outside the reasoning
+  // whose trimmed payload starts with '{' and ends with '}', its regex matches exactly those payloads (the lazy
+  // `\{…\}` can only end at the block's own `</tool_call>`, the first one after the tag): reuse them. Likewise
+  // its `<think>(.*?)</think>` count equals the pairs found when no `<think>` was left unclosed.
+  const seedCallNames: string[] = []
+  const seedCallPayloads: string[] = []
+  const seedCallValues: unknown[] = []
+  const blocksAreSeedMatches =
+    allClosed &&
+    countOf(value, CALL_OPEN) === raws.length &&
+    raws.every((r) => r.startsWith('{') && r.endsWith('}'))
+  if (blocksAreSeedMatches) {
+    for (const [k, raw] of raws.entries()) {
+      seedCallPayloads.push(raw)
+      seedCallValues.push(values[k])
+      seedCallNames.push(seedCallName(values[k]))
+    }
+  } else if (value.includes(CALL_OPEN)) {
+    for (const m of value.matchAll(SEED_CALL)) {
+      const payload = m[1] as string
+      const known = raws.indexOf(payload)
+      const parsed = known >= 0 ? values[known] : tryParseJson(payload)
+      seedCallPayloads.push(payload)
+      seedCallValues.push(parsed)
+      seedCallNames.push(seedCallName(parsed))
+    }
+  }
+  const seedThinkCount = !thinkUnclosed ? thinkPairs : (value.match(SEED_THINK)?.length ?? 0)
   return {
     thoughts,
     calls,

@@ -171,14 +171,13 @@ export function pyLen(s: string): number {
 }
 
 const SURROGATE = /[\uD800-\uDBFF]/
-// In JSON a number token always follows ':', '[' or ',' (plus whitespace): these find every float token and
+// In JSON a number token always follows ':', '[' or ',' (plus whitespace): this finds every float token and
 // every integer too long for a double (and some look-alikes inside strings, which only cost the slow path).
-const FLOAT_TOKEN = /[:[,]\s*-?\d+[.eE]/
-const BIG_INT_TOKEN = /[:[,]\s*-?\d{16}/
+const PYTHON_ONLY_NUMBER = /[:[,]\s*-?\d(?:\d*[.eE]|\d{15})/
 
 /** True when JSON text may hold a float or huge-int token, which Python round-trips differently from JS. */
 export function hasPythonOnlyNumbers(text: string): boolean {
-  return FLOAT_TOKEN.test(text) || BIG_INT_TOKEN.test(text) || /^\s*-?\d/.test(text)
+  return PYTHON_ONLY_NUMBER.test(text) || /^\s*-?\d/.test(text)
 }
 
 /**

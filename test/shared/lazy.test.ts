@@ -1,7 +1,8 @@
 /**
  * Statistics mode (`parseRow(..., { lazyContent: true })`) skips parsing tool responses that cannot be failures.
  * It must give exactly the same summaries and stats as the full parse: checked on every golden fixture and on
- * every row of a generated sample (thousands of responses of every tool shape and failure kind).
+ * every row of a generated sample (thousands of responses of every tool shape and failure kind). The parser's
+ * reuse of its own call blocks and think pairs for the tutorial's counting is checked against the literal regexes.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -61,6 +62,20 @@ describe('lazy statistics mode equals the full parse', () => {
       const source = await openLocalParquet(join(dir, 'data', config, 'train.parquet'))
       for await (const slice of streamRowSlices(source)) rows.push(...slice.rows)
     }
+    // The tutorial's regexes, applied literally, against the parser's reuse of its own blocks.
+    const seedCalls = /<tool_call>\s*(\{[\s\S]*?\})\s*<\/tool_call>/g
+    const seedThinks = /<think>[\s\S]*?<\/think>/g
+    let checkedTurns = 0
+    for (const row of rows) {
+      const { trace, seed } = parseRow(row, CTX, { lazyContent: true })
+      for (const [turn, step] of trace.steps.entries()) {
+        const text = trace.messages[step.message]?.value ?? ''
+        expect(seed.callPayloads[turn]).toEqual([...text.matchAll(seedCalls)].map((m) => m[1]))
+        expect(seed.thinkCounts[turn]).toBe(text.match(seedThinks)?.length ?? 0)
+        checkedTurns++
+      }
+    }
+    expect(checkedTurns).toBeGreaterThan(1000)
     let differences = 0
     for (const row of rows) {
       const lazy = parseRow(row, CTX, { lazyContent: true }).trace.summary
