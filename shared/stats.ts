@@ -197,37 +197,35 @@ export function emptyStats(meta: StatsMeta): Stats {
   }
 }
 
+// Python's str whitespace among ASCII code units: \t-\r, \x1c-\x1f and space.
+const ASCII_SPACE = new Uint8Array(128)
+for (const c of [9, 10, 11, 12, 13, 28, 29, 30, 31, 32]) ASCII_SPACE[c] = 1
+
+function isUnicodeSpace(c: number): boolean {
+  return (
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  )
+}
+
 /** Python `len(text.split())`: runs of non-whitespace (Python's str whitespace). */
 function countWords(text: string): number {
   let words = 0
-  let inWord = false
+  let inWord = 0
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
-    if (c > 32 && c < 0x7f) {
-      // Printable ASCII: the hot path.
-      if (!inWord) {
-        inWord = true
-        words++
-      }
-      continue
-    }
-    const space =
-      c === 32 ||
-      (c >= 9 && c <= 13) ||
-      (c >= 0x1c && c <= 0x1f) ||
-      c === 0x85 ||
-      c === 0xa0 ||
-      c === 0x1680 ||
-      (c >= 0x2000 && c <= 0x200a) ||
-      c === 0x2028 ||
-      c === 0x2029 ||
-      c === 0x202f ||
-      c === 0x205f ||
-      c === 0x3000
-    if (space) inWord = false
-    else if (!inWord) {
-      inWord = true
-      words++
+    const space = c < 128 ? ASCII_SPACE[c] === 1 : isUnicodeSpace(c)
+    if (space) inWord = 0
+    else {
+      words += inWord ^ 1
+      inWord = 1
     }
   }
   return words
