@@ -167,41 +167,51 @@ export class HubClient {
   async fetchRange(sha: string, path: string, start: number, end: number): Promise<ArrayBuffer> {
     if (end <= start) return new ArrayBuffer(0)
     const what = `${path}@${sha.slice(0, 8)} bytes ${start}-${end - 1}`
-    let lastError: UpstreamError | null = null
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      try {
-        const res = await this.rangeResponse(sha, path, start, end, what)
-        return await this.readRangeBody(res, start, end, what)
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || err.notFound) throw err
-        lastError = err
-        if (attempt === this.maxAttempts - 1) break
-        const wait = err.retryAfter > 0 ? err.retryAfter * 1000 : this.backoff(attempt)
-        if (wait > this.maxWaitMs) break
-        await this.sleep(wait)
-      }
-    }
-    throw lastError ?? new UpstreamError(`could not read ${what}`, 502, 0, 5)
+    return this.withRetries(what, async () => {
+      const res = await this.rangeResponse(sha, path, start, end, what)
+      return this.readRangeBody(res, start, end, what)
+    })
   }
 
   /** Size of a file at a commit, from `Range: bytes=0-0` and `Content-Range`. */
   async fileSize(sha: string, path: string): Promise<number> {
-    for (let attempt = 0; ; attempt++) {
-      const res = await this.rangeResponse(sha, path, 0, 1, `${path} size`)
-      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]
+    const what = `${path} size`
+    return this.withRetries(what, async () => {
+      const res = await this.rangeResponse(sha, path, 0, 1, what)
       discard(res)
+      const total = /\/(\d+)$/.exec(res.headers.get('content-range') ?? '')?.[1]
       if (total) return Number(total)
       const length = res.status === 200 ? Number(res.headers.get('content-length')) : Number.NaN
       if (Number.isFinite(length) && length >= 0) return length
-      if (attempt >= this.maxAttempts - 1) {
-        throw new UpstreamError(
-          `${path}: the Hub sent no Content-Range for a range request`,
-          502,
-          res.status,
-          5,
-        )
+      throw new UpstreamError(
+        `${what}: the Hub sent no Content-Range for a range request`,
+        502,
+        res.status,
+        0,
+      )
+    })
+  }
+
+  /**
+   * Run `attempt` until it succeeds, at most `maxAttempts` times: retryable UpstreamErrors wait for their
+   * Retry-After or an exponential backoff with jitter; a wait longer than `maxWaitMs` gives up at once (the
+   * client gets the error with its Retry-After). Not-found errors and programming errors are not retried.
+   */
+  private async withRetries<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+    let lastError: UpstreamError | null = null
+    for (let n = 0; n < this.maxAttempts; n++) {
+      try {
+        return await attempt()
+      } catch (err) {
+        if (!(err instanceof UpstreamError) || err.notFound) throw err
+        lastError = err
+        if (n === this.maxAttempts - 1) break
+        const wait = err.retryAfter > 0 ? err.retryAfter * 1000 : this.backoff(n)
+        if (wait > this.maxWaitMs) break
+        await this.sleep(wait)
       }
     }
+    throw lastError ?? new UpstreamError(`${what}: failed`, 502, 0, 5)
   }
 
   private authHeaders(): Record<string, string> {
@@ -364,34 +374,23 @@ export class HubClient {
   }
 
   /** GET with retries for non-range requests (dataset info). */
-  private async request(url: string, init: RequestInit, what: string): Promise<Response> {
-    let lastError: UpstreamError | null = null
-    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      try {
-        const res = await this.once(url, init, what)
-        if (res.ok) return res
-        discard(res)
-        if (res.status === 404) {
-          const code = res.headers.get('x-error-code') ?? 'NotFound'
-          throw new UpstreamError(
-            `${what}: the Hub answered 404 (${code}) for ${this.dataset}`,
-            502,
-            404,
-            0,
-            true,
-          )
-        }
-        throw this.statusError(res, what)
-      } catch (err) {
-        if (!(err instanceof UpstreamError) || err.notFound) throw err
-        lastError = err
-        if (attempt === this.maxAttempts - 1) break
-        const wait = err.retryAfter > 0 ? err.retryAfter * 1000 : this.backoff(attempt)
-        if (wait > this.maxWaitMs) break
-        await this.sleep(wait)
+  private request(url: string, init: RequestInit, what: string): Promise<Response> {
+    return this.withRetries(what, async () => {
+      const res = await this.once(url, init, what)
+      if (res.ok) return res
+      discard(res)
+      if (res.status === 404) {
+        const code = res.headers.get('x-error-code') ?? 'NotFound'
+        throw new UpstreamError(
+          `${what}: the Hub answered 404 (${code}) for ${this.dataset}`,
+          502,
+          404,
+          0,
+          true,
+        )
       }
-    }
-    throw lastError ?? new UpstreamError(`${what}: failed`, 502, 0, 5)
+      throw this.statusError(res, what)
+    })
   }
 
   /** One fetch with a timeout; network errors become retryable UpstreamErrors. */
