@@ -5,40 +5,16 @@
  *   same Worker in the same run (the ratio is the cost of our code over the runtime's floor);
  * - time and peak memory (workerd RSS) to complete `/api/stats` through the Queue over the whole dataset.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, readOffsetIndex } from 'hyparquet'
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { startFakeHub } from '../scripts/fake-hub.ts'
+import { startWranglerDev } from '../scripts/lib/wrangler-dev.ts'
+import { parquetRowPageBytes } from '../shared/parquet.ts'
 
 const ROOT = join(import.meta.dirname, '..')
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitFor(url: string, child: ChildProcess, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error('wrangler dev exited')
-    try {
-      if ((await fetch(url)).status < 500) return
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 300))
-  }
-  throw new Error(`${url} did not answer`)
-}
 
 /** RSS (bytes) of every workerd process, summed. */
 function workerdRss(): number {
@@ -59,27 +35,7 @@ function workerdRss(): number {
 /** Compressed bytes of the pages holding `row` (what an ideal reader must fetch), from the offset index. */
 async function rowPageBytes(path: string, row: number): Promise<number> {
   const file = await asyncBufferFromFile(path)
-  const metadata = await parquetMetadataAsync(file)
-  let start = 0
-  let total = 0
-  for (const group of metadata.row_groups) {
-    const rows = Number(group.num_rows)
-    if (row >= start && row < start + rows) {
-      for (const chunk of group.columns) {
-        if (!chunk.offset_index_length) {
-          total += Number(chunk.meta_data?.total_compressed_size ?? 0)
-          continue
-        }
-        const offset = Number(chunk.offset_index_offset)
-        const buf = await file.slice(offset, offset + chunk.offset_index_length)
-        const pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
-        const i = pages.findLastIndex((p) => Number(p.first_row_index) <= row - start)
-        total += pages[i]?.compressed_page_size ?? 0
-      }
-    }
-    start += rows
-  }
-  return total
+  return (await parquetRowPageBytes(file, await parquetMetadataAsync(file), row)).total
 }
 
 /** Results of `benchWorker`. */
@@ -92,34 +48,11 @@ export async function benchWorker(
 ): Promise<WorkerBench> {
   const seconds = options.seconds ?? 8
   const hub = await startFakeHub({ dir })
-  const port = await freePort()
   const persist = mkdtempSync(join(tmpdir(), 'hte-bench-'))
-  const wrangler = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--port',
-      String(port),
-      '--ip',
-      '127.0.0.1',
-      '--var',
-      `HF_ENDPOINT:${hub.url}`,
-      '--persist-to',
-      persist,
-      '--log-level',
-      'error',
-    ],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
-    },
-  )
-  const base = `http://127.0.0.1:${port}`
+  const wrangler = await startWranglerDev({ vars: { HF_ENDPOINT: hub.url }, persistTo: persist })
+  const base = wrangler.url
   const out: WorkerBench = {}
   try {
-    await waitFor(`${base}/api/openapi.json`, wrangler)
     const datasets = (await (await fetch(`${base}/api/datasets`)).json()) as {
       configs: { name: string; path: string; rows: number }[]
     }
@@ -174,7 +107,7 @@ export async function benchWorker(
       out.statsPeakWorkerdRssMB = Math.round(peak / 2 ** 20)
     }
   } finally {
-    wrangler.kill('SIGINT')
+    await wrangler.stop()
     await hub.close()
     rmSync(persist, { recursive: true, force: true })
   }

@@ -9,11 +9,12 @@
  *
  * Flags: --port N (default 8787), --dataset-dir DIR (default sample-data), --no-build.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { startFakeHub } from './fake-hub.ts'
 import { flagInt, flagString, parseFlags } from './lib/args.ts'
+import { startWranglerDev } from './lib/wrangler-dev.ts'
 import { generateSample } from './sample.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -34,21 +35,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
       code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited with ${code}`)),
     )
   })
-}
-
-async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`)
-    try {
-      const res = await fetch(url)
-      if (res.status < 500) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 500))
-  }
-  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`)
 }
 
 async function main(): Promise<void> {
@@ -86,34 +72,23 @@ async function main(): Promise<void> {
     await run('npx', ['astro', 'build'], env)
   }
 
-  const wrangler = spawn(
-    'npx',
-    [
-      'wrangler',
-      'dev',
-      '--port',
-      String(port),
-      '--ip',
-      '127.0.0.1',
-      '--var',
-      `HF_ENDPOINT:${hub.url}`,
-      '--persist-to',
-      join(ROOT, '.wrangler/state'),
-      '--log-level',
-      'warn',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env },
-  )
+  let stopWrangler: (() => Promise<void>) | undefined
   const stop = async () => {
-    wrangler.kill('SIGINT')
+    await stopWrangler?.()
     await hub.close()
     process.exit(0)
   }
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
-
-  const url = `http://127.0.0.1:${port}`
-  await waitFor(`${url}/api/datasets`, 120_000, wrangler)
+  const { url } = await startWranglerDev({
+    port,
+    vars: { HF_ENDPOINT: hub.url },
+    persistTo: join(ROOT, '.wrangler/state'),
+    inheritOutput: true,
+    onSpawn: (s) => {
+      stopWrangler = s
+    },
+  })
   // Start the stats map-reduce now, so the report's drill-down lists are ready when someone clicks.
   await fetch(`${url}/api/stats`).catch(() => undefined)
   process.stdout.write(

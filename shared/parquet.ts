@@ -6,7 +6,13 @@
  * reads only the pages that hold the requested rows; without one, the whole column chunk of the row group is
  * read and decoded, so `planSlices` refuses layouts whose chunk would exceed the budget (`ParquetLayoutError`).
  */
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  readOffsetIndex,
+} from 'hyparquet'
 
 export type { AsyncBuffer, FileMetaData }
 
@@ -180,4 +186,33 @@ export function estimateRangeBytes(metadata: FileMetaData, range: RowRange): num
     if (hi > lo) bytes += (group.uncompressedBytes / group.rows) * (hi - lo)
   }
   return bytes
+}
+
+/**
+ * Compressed bytes of the pages that hold one row: what an ideal reader must fetch for it (benchmarks and the
+ * I/O-contract tests compare real upstream traffic with this). Column chunks without an offset index count
+ * whole. Keys of `byColumn` are top-level column names.
+ */
+export async function parquetRowPageBytes(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  row: number,
+): Promise<{ total: number; byColumn: Record<string, number> }> {
+  const byColumn: Record<string, number> = {}
+  let total = 0
+  const group = parquetRowGroups(metadata).find((g) => row >= g.start && row < g.start + g.rows)
+  for (const chunk of group ? (metadata.row_groups[group.index]?.columns ?? []) : []) {
+    let size = Number(chunk.meta_data?.total_compressed_size ?? 0)
+    if (chunk.offset_index_length && group) {
+      const offset = Number(chunk.offset_index_offset)
+      const buf = await file.slice(offset, offset + chunk.offset_index_length)
+      const pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
+      const i = pages.findLastIndex((p) => Number(p.first_row_index) <= row - group.start)
+      size = pages[i]?.compressed_page_size ?? 0
+    }
+    const column = chunk.meta_data?.path_in_schema[0] ?? ''
+    byColumn[column] = (byColumn[column] ?? 0) + size
+    total += size
+  }
+  return { total, byColumn }
 }

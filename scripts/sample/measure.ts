@@ -3,15 +3,10 @@
  * Deliberately independent of the project's parser: simple regexes only.
  */
 
-/** A row as read back from parquet. */
-export interface ReadRow {
-  id: string
-  conversations: { from: string; value: string }[]
-  tools: string
-  category: string
-  subcategory: string
-  task: string
-}
+import type { SampleRow } from './conversation.ts'
+
+/** A row as read back from parquet: the shape it was written in. */
+export type ReadRow = SampleRow
 
 /** The tutorial's call regex. */
 export const CALL_RE = /<tool_call>\s*(\{[\s\S]*?\})\s*<\/tool_call>/g

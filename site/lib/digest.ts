@@ -124,7 +124,8 @@ export function shortenValue(value: unknown, maxString = 200, depth = 0): unknow
   return value
 }
 
-function refOf(s: TraceSummary, row: number): TraceRef {
+/** The link data of a row, from its summary. */
+export function refOf(s: TraceSummary, row: number): TraceRef {
   return {
     id: s.id,
     config: s.config,

@@ -30,7 +30,7 @@ import { parseRow, type RowContext } from '../../shared/trace.ts'
 import type { Role, Trace } from '../../shared/types.ts'
 import { relativeText } from './compare.ts'
 import { datasetDir, loadDigest, loadStats } from './data.ts'
-import type { Digest, TraceRef } from './digest.ts'
+import { type Digest, refOf, type TraceRef } from './digest.ts'
 import { configLabel, fmtInt, fmtNum, fmtPct } from './format.ts'
 
 /** Rows per config the token statistics read when `HTE_TOKEN_ROWS` is unset. */
@@ -429,21 +429,6 @@ export function traceMask(trace: Trace, example: TokenizedExample, tokenizer: Ch
 
 // ---- The pass --------------------------------------------------------------------------------------
 
-function refOfTrace(trace: Trace, row: number): TraceRef {
-  const s = trace.summary
-  return {
-    id: s.id,
-    config: s.config,
-    task: s.task,
-    category: s.category,
-    subcategory: s.subcategory,
-    messages: s.messages,
-    toolCalls: s.toolCalls,
-    toolErrors: s.toolErrors,
-    row,
-  }
-}
-
 async function computeTokens(
   dir: string,
   rowsPerConfig: number,
@@ -482,7 +467,7 @@ async function computeTokens(
         const { trace } = parseRow(row, ctx)
         const example = at < rowsPerConfig ? acc.add(trace) : null
         if (at < FIRST_ROWS_WITH_MASK) {
-          refs.push(refOfTrace(trace, at))
+          refs.push(refOf(trace.summary, at))
           firstTraces.set(trace.id, { trace, example })
         }
       }

@@ -6,15 +6,14 @@
  *
  * Used by test/site/*.test.ts and bench/site.ts.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import { type Browser, chromium } from 'playwright-core'
 import { type FakeHub, startFakeHub } from '../../scripts/fake-hub.ts'
 import { datasetDirRevision, readDatasetDir } from '../../scripts/lib/dataset-dir.ts'
+import { startWranglerDev, type WranglerDev } from '../../scripts/lib/wrangler-dev.ts'
 import { generateSample } from '../../scripts/sample.ts'
 
 declare global {
@@ -131,97 +130,9 @@ export async function ensureSiteBuild(datasetDir: string): Promise<boolean> {
   return true
 }
 
-/** A free TCP port on the loopback interface. */
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer()
-    server.once('error', fail)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => ok(port))
-    })
-  })
-}
-
-/** A running `wrangler dev`. */
-export interface WranglerDev {
-  url: string
-  /** Output so far (for failure messages). */
-  log(): string
-  stop(): Promise<void>
-}
-
 /** Start `wrangler dev` against the hub at `hubUrl`; resolves once `/api/datasets` answers. */
-export async function startWrangler(
-  hubUrl: string,
-  persistTo: string,
-  timeoutMs = 120_000,
-): Promise<WranglerDev> {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const args = [
-    join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
-    'dev',
-    '--port',
-    String(port),
-    '--ip',
-    '127.0.0.1',
-    '--var',
-    `HF_ENDPOINT:${hubUrl}`,
-    '--var',
-    'SLICE_BUDGET_MB:2',
-    '--persist-to',
-    persistTo,
-    '--show-interactive-dev-session=false',
-  ]
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group: stop() ends workerd too
-  })
-  let output = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString()
-  })
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString()
-  })
-  let exited = false
-  child.once('exit', () => {
-    exited = true
-  })
-  const stop = async () => {
-    if (exited || child.pid === undefined) return
-    try {
-      process.kill(-child.pid, 'SIGTERM')
-    } catch {
-      return
-    }
-    for (let i = 0; i < 50 && !exited; i++) await delay(100)
-    if (!exited) {
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {
-        // already gone
-      }
-    }
-  }
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`wrangler dev exited before answering:\n${output}`)
-    try {
-      const res = await fetch(`${url}/api/datasets`, { signal: AbortSignal.timeout(5000) })
-      await res.arrayBuffer()
-      if (res.status < 500) return { url, log: () => output, stop }
-    } catch {
-      // not listening yet
-    }
-    await delay(300)
-  }
-  await stop()
-  throw new Error(`wrangler dev did not answer within ${timeoutMs} ms:\n${output}`)
+export function startWrangler(hubUrl: string, persistTo: string, timeoutMs = 120_000): Promise<WranglerDev> {
+  return startWranglerDev({ vars: { HF_ENDPOINT: hubUrl, SLICE_BUDGET_MB: '2' }, persistTo, timeoutMs })
 }
 
 /** Launch headless Chromium (Debian's package). */

@@ -2,8 +2,9 @@
  * The API contract inside workerd, against the Hub stand-in serving the test sample: routes and shapes, the
  * I/O cost of cold and warm traces, caching headers, and bad input answered by problem+json.
  */
-import { asyncBufferFromUrl, parquetMetadataAsync, readOffsetIndex } from 'hyparquet'
+import { asyncBufferFromUrl, parquetMetadataAsync } from 'hyparquet'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
+import { parquetRowPageBytes } from '../../shared/parquet.ts'
 import type { StatsSet, Trace, TraceSummary } from '../../shared/types.ts'
 import { api, apiJson, coldStart, eventually, findIdAtRow, hubLog, hubUrl, resetHub } from './helpers.ts'
 
@@ -224,33 +225,10 @@ describe('identical concurrent misses', () => {
   })
 })
 
-/** Compressed bytes of the pages that hold `row`, per the file's offset index (what a perfect reader fetches). */
+/** Compressed bytes of the pages that hold `row`, read straight from the stand-in (not through the Worker). */
 async function pageBytesOfRow(path: string, row: number): Promise<{ conversations: number; total: number }> {
   const url = `${hubUrl()}/datasets/lambda/hermes-agent-reasoning-traces/resolve/main/${path}`
   const file = await asyncBufferFromUrl({ url })
-  const metadata = await parquetMetadataAsync(file)
-  let start = 0
-  let total = 0
-  let conversations = 0
-  for (const group of metadata.row_groups) {
-    const rows = Number(group.num_rows)
-    if (row >= start && row < start + rows) {
-      for (const chunk of group.columns) {
-        if (!chunk.offset_index_length) {
-          total += Number(chunk.meta_data?.total_compressed_size ?? 0) // one page: read whole
-          continue
-        }
-        const offset = Number(chunk.offset_index_offset)
-        const buf = await file.slice(offset, offset + (chunk.offset_index_length ?? 0))
-        const pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
-        const local = row - start
-        const i = pages.findLastIndex((p) => Number(p.first_row_index) <= local)
-        const size = pages[i]?.compressed_page_size ?? 0
-        total += size
-        if (chunk.meta_data?.path_in_schema[0] === 'conversations') conversations += size
-      }
-    }
-    start += rows
-  }
-  return { conversations, total }
+  const { total, byColumn } = await parquetRowPageBytes(file, await parquetMetadataAsync(file), row)
+  return { total, conversations: byColumn.conversations ?? 0 }
 }
