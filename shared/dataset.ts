@@ -1,3 +1,4 @@
+import { isRecord } from './json.ts'
 /**
  * What a dataset repository declares: its configs and their files, from the card's YAML (`cardData` on the Hub).
  *
@@ -20,10 +21,6 @@ export interface DatasetConfig {
   split: string
   /** Path of the parquet file inside the repository. */
   path: string
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /**

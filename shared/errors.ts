@@ -8,7 +8,8 @@
  * is not a failure here.
  */
 
-import { clip, firstResponseBody, tryParseJson } from './hermes.ts'
+import { clip, firstResponseBody } from './hermes.ts'
+import { isRecord, tryParseJson } from './json.ts'
 import { pyJsonDumps } from './pyjson.ts'
 import type { ErrorKind } from './types.ts'
 
@@ -24,10 +25,6 @@ const PERMISSION = /permission denied|operation not permitted|EACCES/i
 const NOT_FOUND = /no such file|file not found|not found|does not exist|ENOENT/i
 const TRACEBACK = 'Traceback (most recent call last)'
 const PATCH_MISMATCH = /old_string not found|\[Hint: old_string/i
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function hasErrorValue(v: unknown): boolean {
   return v !== null && v !== undefined && v !== false && v !== ''

@@ -16,6 +16,7 @@
  * literal, `<script>` as plain characters); escaping is the job of whatever renders them.
  */
 import { parseToolMessage } from './hermes.ts'
+import { isRecord } from './json.ts'
 import { pyJsonDumps } from './pyjson.ts'
 import type { Call, ParseWarning, Role, Step, ToolDef, Trace } from './types.ts'
 
@@ -73,10 +74,6 @@ type Turn =
   | { kind: 'other'; from: string; text: string }
   | { kind: 'gpt'; step: Step; calls: IdentifiedCall[] }
   | { kind: 'tool'; results: IdentifiedResult[] }
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 /**
  * A call's arguments as the object chat templates want, or null when there is none to give.

@@ -6,6 +6,8 @@
  * one `<tool_response>\n{json}\n</tool_response>` block per call. Real rows deviate (unbalanced think tags,
  * invalid JSON, unclosed blocks), so nothing here throws: deviations become `ParseWarning`s.
  */
+
+import { isRecord, tryParseJson } from './json.ts'
 import type { Call, ParseWarning } from './types.ts'
 
 /** The name tutorial-compatible counting gives a call whose payload is not valid JSON. */
@@ -52,19 +54,6 @@ const CALL_OPEN = '<tool_call>'
 const CALL_CLOSE = '</tool_call>'
 const RESPONSE_OPEN = '<tool_response>'
 const RESPONSE_CLOSE = '</tool_response>'
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
-
-/** Parse JSON without throwing; `undefined` when invalid. */
-export function tryParseJson(text: string): unknown {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
 
 /** Parse one `<tool_call>` payload into a `Call` (`parsed`: the payload's JSON value when already known). */
 export function parseCallPayload(raw: string, parsed?: unknown): Call {

@@ -7,7 +7,7 @@
  * Derived fields and key order are canonical, so equal data gives byte-identical JSON.
  */
 
-import { tryParseJson } from './hermes.ts'
+import { tryParseJson } from './json.ts'
 import { hasPythonOnlyNumbers, parseJsonPy, pyJsonDumps, pyJsonDumpsLength, pyLen } from './pyjson.ts'
 import { callFailureKind, type ParsedRow, parseRow, type RowContext } from './trace.ts'
 import type { Distribution, ErrorKind, SeedStats, Stats, ToolErrorStats } from './types.ts'
@@ -299,7 +299,7 @@ export function statsAddRow(stats: Stats, parsed: ParsedRow): void {
   if (seed.hasError) t.seedErrorRows++
 
   // Structured parse: thoughts, answers, the error taxonomy.
-  const toolNames = new Set(trace.tools.map((x) => x.name))
+  const { toolNames } = parsed
   let rowHasError = false
   for (const step of trace.steps) {
     for (const thought of step.thoughts) {

@@ -5,7 +5,8 @@
  * responses, paired with the calls by position (calls carry no id in this format).
  */
 import { classifyToolResponse, seedToolMessageHasError } from './errors.ts'
-import { MALFORMED, type ParsedGpt, parseGptMessage, parseToolMessage, tryParseJson } from './hermes.ts'
+import { MALFORMED, type ParsedGpt, parseGptMessage, parseToolMessage } from './hermes.ts'
+import { isRecord, tryParseJson } from './json.ts'
 import { pyLen } from './pyjson.ts'
 import type {
   ErrorKind,
@@ -45,13 +46,11 @@ export interface ParsedRow {
   seed: SeedRowData
   /** gpt turns that hold both calls and plain text. */
   textBesideCallTurns: number
+  /** Names of the row's toolset. */
+  toolNames: ReadonlySet<string>
 }
 
 const ROLES: ReadonlySet<string> = new Set(['system', 'human', 'gpt', 'tool'])
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-}
 
 function str(v: unknown): string {
   return typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v)
@@ -150,7 +149,7 @@ export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = 
       finishStep()
       const parsed = parseGptMessage(msg.value, i, warnings)
       for (const call of parsed.calls) {
-        if (!call.malformed && toolNames.size > 0 && !toolNames.has(call.name)) {
+        if (callFailureKind(call.name, call.malformed, toolNames) === 'unknown_tool') {
           warnings.push({
             code: 'unknown_tool',
             message: i,
@@ -215,7 +214,7 @@ export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = 
     warnings,
   }
   const trace: Trace = { ...base, summary: summarizeTrace(base, seed, toolNames) }
-  return { trace, seed, textBesideCallTurns }
+  return { trace, seed, textBesideCallTurns, toolNames }
 }
 
 /** Row -> replay document. */
