@@ -1,21 +1,44 @@
 /**
- * `GET /api/export.jsonl?config=&format=&<the /api/traces filters>`: the matching rows as JSONL, one row per
- * line (`{"id": …, …the format's fields}`), streamed slice by slice in bounded memory.
+ * `GET /api/export.jsonl?config=&format=&<the /api/traces filters>&limit=&cursor=`: the matching rows as JSONL,
+ * one row per line (`{"id": …, …the format's fields}`), one bounded page per response.
+ *
+ * Paging (a contract change: this route used to answer every matching row at once): a response holds at most
+ * `limit` rows (default 100, at most 500) read from at most `MAX_PAGE_SLICES` stats slices; when rows remain it
+ * carries `Link: <same URL with cursor=…>; rel="next"` (workers/cursor.ts). `X-Rows` counts this response's rows,
+ * `X-Rows-Total` every matching row. Clients follow `rel="next"` until it is absent; a page may hold fewer than
+ * `limit` rows before the end.
  *
  * Rows are selected with the stats slices' summaries (one filter definition: shared/filters.ts), so only the
- * slices holding matching rows are read. While the summaries are still being computed the answer is a 503 with
- * Retry-After (the export would otherwise be silently incomplete).
+ * slices holding this page's rows are read, one at a time, streamed. While the summaries are still being computed
+ * the answer is a 503 with Retry-After (the export would otherwise be silently incomplete).
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { EXPORT_FORMATS, exportTrace } from '../../shared/export.ts'
 import { matchesFilter } from '../../shared/filters.ts'
+import type { RowRange } from '../../shared/parquet.ts'
 import { parseRow } from '../../shared/trace.ts'
+import { cursorDecode, cursorEncode, cursorPageUrl, cursorParam, linkNext } from '../cursor.ts'
 import { configSlices, configSummaries } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
+import { filterShape } from '../filters-query.ts'
 import { HttpProblem } from '../problem.ts'
-import { configSchema, parseQuery } from '../validate.ts'
-import { filterShape } from './traces.ts'
+import { configSchema, intParam, parseQuery } from '../validate.ts'
+
+/**
+ * Rows per response. A row is ~20 KB of text in the sample and up to a few hundred KB in the real data; parsing
+ * and exporting one costs well under a millisecond per 100 KB (README benchmarks: ~250 MB/s). 100 rows keeps
+ * a default page at a few MB and a fraction of a second of CPU, so a page is cheap to retry; 500 rows bounds
+ * the worst page to tens of MB of output and a few seconds of CPU, far inside `[limits] cpu_ms` (wrangler.toml).
+ */
+export const EXPORT_LIMIT_DEFAULT = 100
+export const EXPORT_LIMIT_MAX = 500
+/**
+ * Slices one response may read. A sparse filter (one match per slice) would otherwise make a 100-row page read
+ * 100 slices; each slice decodes at most SLICE_BUDGET_MB, so 4 bound a page's decoding to about four stats
+ * slices' worth of work (a stats slice must itself fit `cpu_ms`). The page then ends early with a `next` link.
+ */
+export const MAX_PAGE_SLICES = 4
 
 export const exportQuery = z.object({
   ...filterShape,
@@ -23,10 +46,59 @@ export const exportQuery = z.object({
   format: z
     .enum(EXPORT_FORMATS, { message: `format must be one of ${EXPORT_FORMATS.join(', ')}` })
     .describe('Export format of each line.'),
+  limit: intParam(
+    `Rows in this response (default ${EXPORT_LIMIT_DEFAULT}, <= ${EXPORT_LIMIT_MAX}); a page may hold fewer before the end.`,
+    1,
+    EXPORT_LIMIT_MAX,
+  ).optional(),
+  cursor: cursorParam.optional(),
 })
 
+/** The rows of one page, grouped by the slice that holds them (in row order). */
+interface PagePlan {
+  /** One read per slice: the span from this page's first to last row in that slice, and those rows. */
+  reads: { slice: number; range: RowRange; rows: number[] }[]
+  /** Row index where the next page starts, or null at the end. */
+  next: number | null
+  /** Rows in this page. */
+  count: number
+}
+
+/** Plan the page starting at row `start`: up to `limit` matching rows from up to `MAX_PAGE_SLICES` slices. */
+function planPage(matching: number[], slices: RowRange[], start: number, limit: number): PagePlan {
+  const reads: PagePlan['reads'] = []
+  let count = 0
+  // `matching` is sorted: binary search for the first matching row >= start.
+  let lo = 0
+  let hi = matching.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if ((matching[mid] as number) < start) lo = mid + 1
+    else hi = mid
+  }
+  let s = 0
+  for (let i = lo; i < matching.length; i++) {
+    const row = matching[i] as number
+    while (s < slices.length && (slices[s] as RowRange).end <= row) s++
+    // A summary past the planned slices cannot happen (both come from the same file): end rather than misread.
+    if (s === slices.length) break
+    const last = reads.at(-1)
+    const sameSlice = last !== undefined && last.slice === s
+    if (count === limit || (!sameSlice && reads.length === MAX_PAGE_SLICES))
+      return { reads, next: row, count }
+    if (sameSlice) {
+      last.rows.push(row)
+      last.range.end = row + 1
+    } else {
+      reads.push({ slice: s, range: { start: row, end: row + 1 }, rows: [row] })
+    }
+    count++
+  }
+  return { reads, next: null, count }
+}
+
 export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
-  const { format, ...filter } = parseQuery(c, exportQuery)
+  const { format, limit, cursor, ...filter } = parseQuery(c, exportQuery)
   const data = c.get('data')
   const info = await data.revision()
   const config = (await data.config(filter.config)).name
@@ -41,29 +113,30 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
       },
     )
   }
+  const url = new URL(c.req.url)
+  const scope = { route: 'export', revision: info.revision, url }
+  const start = cursor !== undefined ? cursorDecode(cursor, scope, summaries.length) : 0
   const { slices } = await configSlices(data, config)
   // Summaries are stored in row order, slice after slice: index == row number.
-  const wanted = new Set<number>()
-  for (const [row, s] of summaries.entries()) if (matchesFilter(s, filter)) wanted.add(row)
-  const todo = slices.filter((s) => {
-    for (let r = s.start; r < s.end; r++) if (wanted.has(r)) return true
-    return false
-  })
+  const matching: number[] = []
+  for (const [row, s] of summaries.entries()) if (matchesFilter(s, filter)) matching.push(row)
+  const page = planPage(matching, slices, start, limit ?? EXPORT_LIMIT_DEFAULT)
   const encoder = new TextEncoder()
   let next = 0
   const stream = new ReadableStream<Uint8Array>({
-    // One slice per pull: at most one slice of rows is decoded at a time.
+    // One slice per pull: at most one slice's rows (only the span this page needs) are decoded at a time.
     async pull(controller) {
-      const slice = todo[next++]
-      if (!slice) {
+      const read = page.reads[next++]
+      if (!read) {
         controller.close()
         return
       }
       try {
-        const rows = await data.rows(config, slice, false)
+        const rows = await data.rows(config, read.range, false)
         let out = ''
-        for (const [k, row] of rows.entries()) {
-          if (!wanted.has(slice.start + k)) continue
+        for (const r of read.rows) {
+          const row = rows[r - read.range.start]
+          if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
           const trace = parseRow(row, { ...info, config }).trace
           out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
         }
@@ -73,16 +146,17 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
       }
     },
   })
-  return new Response(c.req.method === 'HEAD' ? null : stream, {
-    headers: {
-      'content-type': 'application/x-ndjson; charset=utf-8',
-      'content-disposition': `attachment; filename="${config}-${format}.jsonl"`,
-      'cache-control': 'public, max-age=300',
-      'x-revision': info.revision,
-      'x-rows': String(wanted.size),
-      'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'X-Revision, X-Rows',
-      'x-content-type-options': 'nosniff',
-    },
-  })
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-ndjson; charset=utf-8',
+    'content-disposition': `attachment; filename="${config}-${format}.jsonl"`,
+    'cache-control': 'public, max-age=300',
+    'x-revision': info.revision,
+    'x-rows': String(page.count),
+    'x-rows-total': String(matching.length),
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'X-Revision, X-Rows, X-Rows-Total, Link',
+    'x-content-type-options': 'nosniff',
+  }
+  if (page.next !== null) headers.link = linkNext(cursorPageUrl(url, cursorEncode(scope, page.next)))
+  return new Response(c.req.method === 'HEAD' ? null : stream, { headers })
 })

@@ -8,7 +8,7 @@ import { CHART_NAMES } from '../../shared/charts.ts'
 import type { AppEnv } from '../env.ts'
 import { chartsQuery } from './charts.ts'
 import { datasetsQuery } from './datasets.ts'
-import { exportQuery } from './export.ts'
+import { EXPORT_LIMIT_DEFAULT, EXPORT_LIMIT_MAX, exportQuery } from './export.ts'
 import { statsQuery } from './stats.ts'
 import { traceParams, traceQuery } from './trace.ts'
 import { tracesQuery } from './traces.ts'
@@ -58,6 +58,14 @@ function json(ref: string, description: string) {
   return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } }
 }
 
+/** Response headers of the paged routes (exposed to browsers through Access-Control-Expose-Headers). */
+const linkHeader = {
+  description:
+    'RFC 8288 `<URL>; rel="next"`: the same query with `cursor` set, present while rows remain. Follow it until absent.',
+  schema: { type: 'string' },
+}
+const revisionHeader = { description: 'Commit sha the answer was read at.', schema: { type: 'string' } }
+
 /** The OpenAPI document (built once per isolate). */
 export function openApiDocument(): Record<string, unknown> {
   return {
@@ -83,9 +91,12 @@ export function openApiDocument(): Record<string, unknown> {
       ),
       '/api/traces': op(
         'Row summaries, filtered and paged',
-        'Filters combine with AND. `limit` <= 100.',
+        'Filters combine with AND. `limit` <= 100 (default 20). Page with `offset`, or with the opaque `cursor` from `nextCursor` / `Link: rel="next"` (same pages; not both at once). A cursor is valid for the same filters at the same revision only: otherwise 400 naming `cursor`.',
         parameters(tracesQuery, 'query'),
-        json('TraceList', 'A page of TraceSummary'),
+        {
+          ...json('TraceList', 'A page of TraceSummary'),
+          headers: { Link: linkHeader, 'X-Revision': revisionHeader },
+        },
       ),
       '/api/trace/{id}': op(
         'One trace (replay JSON)',
@@ -104,9 +115,21 @@ export function openApiDocument(): Record<string, unknown> {
       ),
       '/api/export.jsonl': op(
         'Export matching rows as JSONL',
-        'One row per line: `{"id", ...the format fields}`. Streams in bounded memory; 503 + Retry-After while summaries are computed.',
+        `One row per line: \`{"id", ...the format fields}\`, one bounded page per response: at most \`limit\` rows (default ${EXPORT_LIMIT_DEFAULT}, <= ${EXPORT_LIMIT_MAX}), streamed slice by slice. While rows remain the answer carries \`Link: <…>; rel="next"\` (the same query with an opaque \`cursor\`); follow it until absent. A page may hold fewer than \`limit\` rows before the end. A cursor is valid for the same config, format and filters at the same revision only: otherwise 400 naming \`cursor\`. 503 + Retry-After while summaries are computed.`,
         parameters(exportQuery, 'query'),
-        { description: 'JSONL', content: { 'application/x-ndjson': { schema: { type: 'string' } } } },
+        {
+          description: 'JSONL (one page)',
+          content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+          headers: {
+            Link: linkHeader,
+            'X-Rows': { description: 'Rows in this response.', schema: { type: 'integer' } },
+            'X-Rows-Total': {
+              description: 'Rows matching the query, over every page.',
+              schema: { type: 'integer' },
+            },
+            'X-Revision': revisionHeader,
+          },
+        },
       ),
       '/api/openapi.json': op('This document', 'OpenAPI 3.1.', [], {
         description: 'OpenAPI',
@@ -144,7 +167,8 @@ export function openApiDocument(): Record<string, unknown> {
         },
         TraceList: {
           type: 'object',
-          description: '{ total, offset, limit, items: TraceSummary[] } plus provenance and coverage.',
+          description:
+            '{ total, offset, limit, nextCursor, items: TraceSummary[] } plus provenance and coverage; `nextCursor` is the opaque cursor of the next page, null at the end.',
         },
         Trace: {
           type: 'object',

@@ -1,46 +1,33 @@
 /**
  * `GET /api/traces`: row summaries filtered and paged, for the drill-down lists.
  * Filters combine with AND; `q` is a case-insensitive substring of the task.
+ *
+ * Paging: `offset` + `limit`, or the opaque `cursor` of the previous page (`nextCursor` in the body and
+ * `Link: <…>; rel="next"`; workers/cursor.ts). Both address the same positions in the filtered list, so paging by
+ * cursor and by offset return the same pages; the cursor also pins the revision and the filters (a 400 when
+ * they changed between pages). While stats are incomplete (`complete: false`) the list grows between requests
+ * and pages may shift, by cursor as by offset.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { ERROR_FILTERS, matchesFilter } from '../../shared/filters.ts'
+import { matchesFilter } from '../../shared/filters.ts'
 import type { TraceSummary } from '../../shared/types.ts'
+import { cursorDecode, cursorEncode, cursorPageUrl, cursorParam, linkNext } from '../cursor.ts'
 import { allSettledOrThrow } from '../data/memo.ts'
 import { configSummaries } from '../data/slices.ts'
 import type { AppEnv } from '../env.ts'
+import { filterShape } from '../filters-query.ts'
 import { CACHE, sendJson } from '../http.ts'
-import { configSchema, intParam, parseQuery } from '../validate.ts'
+import { badParam } from '../problem.ts'
+import { intParam, parseQuery } from '../validate.ts'
 
-const text = (what: string) =>
-  z.string().min(1, `${what} is empty`).max(200, `${what} is longer than 200 characters`)
-
-/** The row filters (shared/filters.ts `TraceFilter`), as query parameters; also used by /api/export.jsonl. */
-export const filterShape = {
-  config: configSchema.optional(),
-  category: text('category').optional().describe('Exact category, e.g. `Terminal & Coding`.'),
-  subcategory: text('subcategory').optional().describe('Exact subcategory.'),
-  tool: text('tool')
-    .optional()
-    .describe('Rows that call this tool (with `error`: rows where this tool failed).'),
-  error: z
-    .enum(ERROR_FILTERS, { message: `error must be one of ${ERROR_FILTERS.join(', ')}` })
-    .optional()
-    .describe(
-      '`any`: a call failed (taxonomy); `none`: no call failed; `seed`: the tutorial heuristic; or an error kind.',
-    ),
-  minMessages: intParam('Rows with at least this many messages.', 0, 100_000).optional(),
-  maxMessages: intParam('Rows with at most this many messages.', 0, 100_000).optional(),
-  minCalls: intParam('Rows with at least this many tool calls.', 0, 100_000).optional(),
-  maxCalls: intParam('Rows with at most this many tool calls.', 0, 100_000).optional(),
-  minParallel: intParam('Rows whose widest turn has at least this many calls.', 0, 10_000).optional(),
-  q: text('q').optional().describe('Case-insensitive substring of the task.'),
-}
+const MAX_OFFSET = 1_000_000
 
 export const tracesQuery = z.object({
   ...filterShape,
-  offset: intParam('Items to skip.', 0, 1_000_000).optional(),
-  limit: intParam('Items to return (<= 100).', 1, 100).optional(),
+  offset: intParam('Items to skip (not with `cursor`).', 0, MAX_OFFSET).optional(),
+  limit: intParam('Items to return (default 20, <= 100).', 1, 100).optional(),
+  cursor: cursorParam.optional(),
 })
 
 export const traces = new Hono<AppEnv>().get('/', async (c) => {
@@ -50,8 +37,13 @@ export const traces = new Hono<AppEnv>().get('/', async (c) => {
   const names =
     query.config !== undefined ? [(await data.config(query.config)).name] : info.configs.map((x) => x.name)
   const parts = await allSettledOrThrow(names.map((name) => configSummaries(data, name)))
-  const { offset: _offset, limit: _limit, ...filter } = query
-  const offset = query.offset ?? 0
+  const { offset: _offset, limit: _limit, cursor, ...filter } = query
+  const url = new URL(c.req.url)
+  const scope = { route: 'traces', revision: info.revision, url }
+  if (cursor !== undefined && query.offset !== undefined) {
+    throw badParam('cursor', cursor, 'cursor and offset cannot be combined (the cursor holds the position)')
+  }
+  const offset = cursor !== undefined ? cursorDecode(cursor, scope, MAX_OFFSET) : (query.offset ?? 0)
   const limit = query.limit ?? 20
   const items: TraceSummary[] = []
   let total = 0
@@ -65,7 +57,9 @@ export const traces = new Hono<AppEnv>().get('/', async (c) => {
   const complete = parts.every((p) => p.complete)
   const rows = parts.reduce((n, p) => n + p.summaries.length, 0)
   const rowsTotal = parts.reduce((n, p) => n + p.rowsTotal, 0)
-  return sendJson(
+  const end = offset + items.length
+  const nextCursor = end < total ? cursorEncode(scope, end) : null
+  const res = sendJson(
     c,
     info.revision,
     {
@@ -78,9 +72,16 @@ export const traces = new Hono<AppEnv>().get('/', async (c) => {
       total,
       offset,
       limit,
+      nextCursor,
       items,
     },
     complete ? CACHE.revision : CACHE.partial,
     `${rows}`,
   )
+  if (nextCursor !== null) res.headers.set('link', linkNext(cursorPageUrl(url, nextCursor)))
+  res.headers.set(
+    'access-control-expose-headers',
+    `${res.headers.get('access-control-expose-headers')}, Link`,
+  )
+  return res
 })
