@@ -38,11 +38,20 @@ export interface WranglerDevOptions {
   timeoutMs?: number
   /** Receives `stop` as soon as the process exists (so Ctrl-C during start-up can end it). */
   onSpawn?: (stop: () => Promise<void>) => void
+  /**
+   * Devtools inspector port (`--inspector-port`): `ws://127.0.0.1:PORT/ws` reaches the Worker isolate (heap usage,
+   * GC). Default: wrangler's own choice.
+   */
+  inspectorPort?: number
+  /** `--log-level` (default `warn`); `info` adds one line per request, `log` the Worker's console.log. */
+  logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
 }
 
 /** A running `wrangler dev`. */
 export interface WranglerDev {
   url: string
+  /** Process id of wrangler, also the id of its process group (workerd runs in it). */
+  pid: number
   /** Output so far (empty with `inheritOutput`). */
   log(): string
   /** Stop it (SIGTERM to the group, SIGKILL after 5 s). */
@@ -62,7 +71,14 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     '127.0.0.1',
   ]
   for (const [name, value] of Object.entries(options.vars)) args.push('--var', `${name}:${value}`)
-  args.push('--persist-to', options.persistTo, '--show-interactive-dev-session=false', '--log-level', 'warn')
+  args.push(
+    '--persist-to',
+    options.persistTo,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    options.logLevel ?? 'warn',
+  )
+  if (options.inspectorPort !== undefined) args.push('--inspector-port', String(options.inspectorPort))
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
@@ -104,7 +120,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
     try {
       const res = await fetch(`${url}/api/datasets`, { signal: AbortSignal.timeout(5000) })
       await res.arrayBuffer()
-      if (res.status < 500) return { url, log: () => output, stop }
+      if (res.status < 500) return { url, pid: child.pid ?? 0, log: () => output, stop }
     } catch {
       // not listening yet
     }
