@@ -1,10 +1,10 @@
 /**
  * Export formats (shared/export.ts). Golden files: every `test/fixtures/rows/<case>.row.json`, parsed, must
- * export to `test/fixtures/export/<case>.<format>.json` for every format. A missing golden file is written on
- * the first run; set UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
+ * export to `test/fixtures/export/<case>.<format>.json` for every format. A missing golden fails the test; set
+ * UPDATE_GOLDEN=1 to (re)write them after an intended change, then review the diff.
  * Structural checks below pin what each format promises, independently of the goldens.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Template } from '@huggingface/jinja'
 import { describe, expect, it } from 'vitest'
@@ -25,6 +25,7 @@ import {
 import { parseToolMessage } from '../../shared/hermes.ts'
 import { parseRow } from '../../shared/trace.ts'
 import type { Trace } from '../../shared/types.ts'
+import { expectGolden } from './golden.ts'
 
 const ROWS = join(import.meta.dirname, '../fixtures/rows')
 const GOLDEN = join(import.meta.dirname, '../fixtures/export')
@@ -66,15 +67,16 @@ describe('export golden fixtures', () => {
   it('covers every parser fixture', () => {
     expect(cases.length).toBeGreaterThanOrEqual(19)
   })
-  mkdirSync(GOLDEN, { recursive: true })
+  it('has a golden for every case and format, and no golden without one', () => {
+    const expected = cases.flatMap((name) => EXPORT_FORMATS.map((format) => `${name}.${format}.json`))
+    expect(readdirSync(GOLDEN).sort()).toEqual(expected.sort())
+  })
   for (const name of cases) {
     for (const format of EXPORT_FORMATS) {
       it(`${name}: ${format} matches ${name}.${format}.json`, () => {
         const { trace } = load(name)
-        const goldenPath = join(GOLDEN, `${name}.${format}.json`)
         const actual = `${JSON.stringify(exportTrace(trace, format), null, 1)}\n`
-        if (process.env.UPDATE_GOLDEN || !existsSync(goldenPath)) writeFileSync(goldenPath, actual)
-        expect(actual).toBe(readFileSync(goldenPath, 'utf8'))
+        expectGolden(join(GOLDEN, `${name}.${format}.json`), actual)
       })
     }
   }

@@ -1,14 +1,16 @@
 /**
  * Golden tests of the markup parser and row -> Trace: every `test/fixtures/rows/<case>.row.json` must parse to
  * `<case>.trace.json`, and its tutorial-compatible numbers must equal `<case>.seed.json`, computed by a Python
- * transcription of the tutorial's code (test/fixtures/make_rows.py). Set UPDATE_GOLDEN=1 to rewrite the
- * .trace.json files after an intended change, then review the diff.
+ * transcription of the tutorial's code (test/fixtures/make_rows.py; make-rows.test.ts reruns it). A missing
+ * .trace.json fails the test; set UPDATE_GOLDEN=1 to (re)write them after an intended change, then review the
+ * diff.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seedCallLength } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
+import { expectGolden } from './golden.ts'
 
 const DIR = join(import.meta.dirname, '../fixtures/rows')
 const CTX = {
@@ -35,15 +37,17 @@ describe('parseRow golden fixtures', () => {
     expect(cases.length).toBeGreaterThanOrEqual(19)
   })
 
+  it('has a row, a seed reference and a golden trace per case, and nothing else', () => {
+    const expected = cases.flatMap((name) => ['row', 'seed', 'trace'].map((kind) => `${name}.${kind}.json`))
+    expect(readdirSync(DIR).sort()).toEqual(expected.sort())
+  })
+
   for (const name of cases) {
     const row = JSON.parse(readFileSync(join(DIR, `${name}.row.json`), 'utf8'))
 
     it(`${name}: trace matches ${name}.trace.json`, () => {
       const { trace } = parseRow(row, CTX)
-      const goldenPath = join(DIR, `${name}.trace.json`)
-      const actual = `${JSON.stringify(trace, null, 1)}\n`
-      if (process.env.UPDATE_GOLDEN || !existsSync(goldenPath)) writeFileSync(goldenPath, actual)
-      expect(actual).toBe(readFileSync(goldenPath, 'utf8'))
+      expectGolden(join(DIR, `${name}.trace.json`), `${JSON.stringify(trace, null, 1)}\n`)
     })
 
     it(`${name}: tutorial numbers match the Python reference`, () => {
