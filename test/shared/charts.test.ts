@@ -12,6 +12,7 @@ import {
   renderSvg,
 } from '../../shared/charts.ts'
 import type { Stats } from '../../shared/types.ts'
+import { prepareGolden } from './golden.ts'
 import { emptyStats, glmStats, kimiStats } from './stats-fixture.ts'
 
 /** A fresh linkedom document, as the site build and the Worker create one. */
@@ -73,6 +74,21 @@ function assertStandaloneSvg(svg: string, title: string, description: string): v
   expect(svg).not.toMatch(/="[^"]*\d\.\d{3,}[^"]*"/)
 }
 
+const SNAPSHOTS = join(import.meta.dirname, '__snapshots__/charts')
+
+/**
+ * `svg` must equal the reviewed snapshot `__snapshots__/charts/<file>`. Left alone, `toMatchFileSnapshot`
+ * writes a missing snapshot and passes, except in CI mode (CI=true or --ci: vitest then fails with "Snapshot
+ * … mismatched" and writes nothing; checked by moving a snapshot away). So a missing snapshot fails here in every
+ * mode: UPDATE_GOLDEN=1 (re)writes every snapshot, like the other goldens (golden.ts); vitest's `-u` still
+ * rewrites existing ones.
+ */
+async function expectSvgSnapshot(svg: string, file: string): Promise<void> {
+  const path = join(SNAPSHOTS, file)
+  prepareGolden(path, svg)
+  await expect(svg).toMatchFileSnapshot(path)
+}
+
 const variants: [string, Stats[]][] = [
   ['kimi', [kimi]],
   ['compare', [kimi, glm]],
@@ -102,7 +118,7 @@ describe.each(CHART_NAMES)('chart %s', (name: ChartName) => {
     const document = newDocument()
     expect(renderChart(name, stats, document)).toBe(svg)
     expect(renderChart(name, stats, document)).toBe(svg)
-    await expect(svg).toMatchFileSnapshot(`__snapshots__/charts/${name}.${variant}.svg`)
+    await expectSvgSnapshot(svg, `${name}.${variant}.svg`)
   })
 
   it('draws a legend only when comparing configs', () => {

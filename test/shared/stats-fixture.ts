@@ -3,12 +3,15 @@
  * public kimi audit (DATASET.md): rows, messages, calls, categories, roles and the top tool counts are the
  * published numbers; histograms, subcategory names, glm-5.1's extra tools and the error taxonomy are invented
  * but plausible. Until the real stats code produces fixtures, these stand in for it. Deterministic: no random.
+ * Invented numbers are never labelled real: every object says `sample: true` and carries a made-up revision
+ * (charts print "@ fixture (sample data)").
  */
 import { finalizeStats, emptyStats as sharedEmptyStats } from '../../shared/stats.ts'
 import type { Distribution, ErrorKind, Stats, ToolErrorStats } from '../../shared/types.ts'
 
 const DATASET = 'lambda/hermes-agent-reasoning-traces'
-const REVISION = 'b92885e4f0161d4b2536512710e004d4892cac6e'
+/** Made up (not a commit of the dataset): these stats were computed from nothing. */
+const REVISION = 'fixture000000000000000000000000000000000'
 
 /** Split `total` over `keys` in proportion to `weight(key)`, as integers summing exactly to `total`. */
 function spread(total: number, keys: number[], weight: (k: number) => number): Record<string, number> {
@@ -144,7 +147,7 @@ function statsFrom(shape: Shape): Stats {
   return {
     dataset: DATASET,
     revision: REVISION,
-    sample: false,
+    sample: true,
     config: shape.config,
     complete: true,
     rows: r,
@@ -420,7 +423,7 @@ export function emptyStats(config: string): Stats {
     sharedEmptyStats({
       dataset: DATASET,
       revision: REVISION,
-      sample: false,
+      sample: true,
       config,
       rowsTotal: config === 'kimi' ? 7646 : 7055,
     }),
