@@ -25,6 +25,8 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
+          // The Worker's structured request logs (one JSON line each) would drown the test report.
+          onConsoleLog: (line) => !line.startsWith('{"t":'),
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/workers/global-setup.ts'],
           testTimeout: 60_000,

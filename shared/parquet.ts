@@ -216,3 +216,65 @@ export async function parquetRowPageBytes(
   }
   return { total, byColumn }
 }
+
+/** Parsed page locations per column chunk (the metadata objects live as long as their file is open). */
+const pageLocationMemo = new WeakMap<object, { first_row_index: bigint; compressed_page_size: number }[]>()
+
+/** Bytes a read of rows [start, end) fetches (`compressed`) and decodes (`uncompressed`, estimated). */
+export interface RangeCost {
+  compressed: number
+  uncompressed: number
+}
+
+/**
+ * What reading rows [start, end) costs, page by page: for column chunks with an offset index, the pages
+ * holding those rows (plus the dictionary page); for chunks without one, the whole chunk. Uncompressed sizes
+ * of single pages are not in the offset index: each page is scaled by its chunk's compression ratio.
+ */
+export async function parquetRangeCost(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  range: RowRange,
+): Promise<RangeCost> {
+  let compressed = 0
+  let uncompressed = 0
+  for (const group of parquetRowGroups(metadata)) {
+    const groupEnd = group.start + group.rows
+    if (groupEnd <= range.start || group.start >= range.end) continue
+    const lo = Math.max(range.start, group.start) - group.start
+    const hi = Math.min(range.end, groupEnd) - group.start
+    for (const chunk of metadata.row_groups[group.index]?.columns ?? []) {
+      const meta = chunk.meta_data
+      if (!meta) continue
+      const chunkCompressed = Number(meta.total_compressed_size)
+      const ratio = Number(meta.total_uncompressed_size) / Math.max(1, chunkCompressed)
+      if (!chunk.offset_index_offset || !chunk.offset_index_length) {
+        compressed += chunkCompressed
+        uncompressed += Number(meta.total_uncompressed_size)
+        continue
+      }
+      let pages = pageLocationMemo.get(chunk)
+      if (!pages) {
+        const offset = Number(chunk.offset_index_offset)
+        const buf = await file.slice(offset, offset + chunk.offset_index_length)
+        pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
+        pageLocationMemo.set(chunk, pages)
+      }
+      let bytes = 0
+      if (meta.dictionary_page_offset !== undefined && meta.dictionary_page_offset !== null) {
+        bytes += Math.max(0, Number(meta.data_page_offset) - Number(meta.dictionary_page_offset))
+      }
+      for (let i = 0; i < pages.length; i++) {
+        const page = pages[i] as (typeof pages)[number]
+        const first = Number(page.first_row_index)
+        const next = i + 1 < pages.length ? Number(pages[i + 1]?.first_row_index) : group.rows
+        // A page holds rows [first, next]; a nested value may continue into the next page (<=).
+        if (next < lo || first >= hi) continue
+        bytes += page.compressed_page_size
+      }
+      compressed += bytes
+      uncompressed += bytes * ratio
+    }
+  }
+  return { compressed, uncompressed }
+}

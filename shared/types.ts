@@ -241,6 +241,18 @@ export interface SeedStats {
 }
 
 /** Dataset statistics of one config: `GET /api/stats`. Mergeable: see `mergeStats`. */
+/** Progress of a dataset-wide computation that is not complete yet. */
+export interface Coverage {
+  /** Slices (row ranges) whose partial results exist. */
+  slicesDone: number
+  /** Slices the config is cut into. */
+  slicesTotal: number
+  /** Row ranges [start, end) not counted yet (at most 50 listed), queued for computation or failed. */
+  missing: { start: number; end: number; state: 'queued' | 'failed'; error?: string }[]
+  /** Seconds after which asking again is worthwhile (also the Retry-After header). */
+  retryAfter: number
+}
+
 export interface Stats extends Provenance {
   /** Config these numbers describe. */
   config: string
@@ -250,6 +262,8 @@ export interface Stats extends Provenance {
   rows: number
   /** Rows in the config (known from the parquet footer; equals `rows` when complete). */
   rowsTotal: number
+  /** While `complete` is false (API answers only): what is still missing and when to ask again. */
+  coverage?: Coverage
   /** The tutorial-compatible block. */
   seed: SeedStats
   /** Raw integer totals every average is derived from. */

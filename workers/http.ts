@@ -3,6 +3,7 @@
  * revision and the request, `If-None-Match` -> 304, and Cache-Control policies.
  */
 import type { Context } from 'hono'
+import { IMMUTABLE } from './edge-cache.ts'
 import type { AppEnv } from './env.ts'
 
 /** Cache policies by how stable the answer is. */
@@ -44,9 +45,11 @@ export function sendRepresentation(
   opts: { revision: string; body: string; contentType: string; cache: string; etagExtra?: string },
 ): Response {
   const etag = etagOf(opts.revision, c, opts.etagExtra)
+  // A pinned sha's complete answers never change (edge-cache.ts stores them).
+  const pinned = c.get('data')?.pinned && (opts.cache === CACHE.revision || opts.cache === CACHE.chart)
   const headers: Record<string, string> = {
     etag,
-    'cache-control': opts.cache,
+    'cache-control': pinned ? IMMUTABLE : opts.cache,
     'x-revision': opts.revision,
     'access-control-allow-origin': '*',
     'access-control-expose-headers': 'ETag, X-Revision, Retry-After',

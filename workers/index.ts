@@ -3,24 +3,44 @@
  * consumer that computes stats slices. Owns error rendering: every failure becomes RFC 9457 problem+json.
  */
 import { Hono } from 'hono'
-import { DataContext, settleWrites } from './data/context.ts'
+import { DataContext, SHA } from './data/context.ts'
 import { UpstreamError } from './data/hub.ts'
-import { computeSlice, type SliceMessage } from './data/slices.ts'
+import type { SliceMessage } from './data/slices.ts'
+import { StorageError } from './data/storage.ts'
+import { edgeCacheMatch, edgeCachePut } from './edge-cache.ts'
 import type { AppEnv, Bindings } from './env.ts'
-import { HttpProblem, problemResponse } from './problem.ts'
+import { log } from './log.ts'
+import { badParam, HttpProblem, problemResponse } from './problem.ts'
+import { queue } from './queue.ts'
 import { charts } from './routes/charts.ts'
 import { datasets } from './routes/datasets.ts'
 import { exportJsonl } from './routes/export.ts'
+import { health } from './routes/health.ts'
 import { openapi } from './routes/openapi.ts'
 import { stats } from './routes/stats.ts'
 import { trace } from './routes/trace.ts'
 import { traces } from './routes/traces.ts'
+import { scheduled } from './scheduled.ts'
 
 const MAX_URL = 16_384
 
 const app = new Hono<AppEnv>()
 
+/** The pinned revision of a request (`?revision=<sha>`), validated; undefined when not pinned. */
+function pinnedRevision(url: URL, configured: string): string | undefined {
+  const all = url.searchParams.getAll('revision')
+  if (all.length === 0) return undefined
+  if (all.length > 1) throw badParam('revision', all[1] ?? '', 'parameter given more than once')
+  const value = all[0] as string
+  if (value === configured) return undefined
+  if (!SHA.test(value)) {
+    throw badParam('revision', value, 'revision must be a 40-hex commit sha (or the served branch)')
+  }
+  return value
+}
+
 app.use('/api/*', async (c, next) => {
+  const started = Date.now()
   const method = c.req.method
   if (method === 'OPTIONS') {
     return new Response(null, {
@@ -50,17 +70,34 @@ app.use('/api/*', async (c, next) => {
       `the URL is ${c.req.url.length} characters long (limit ${MAX_URL})`,
     )
   }
-  c.set('data', new DataContext(c.env, (p) => c.executionCtx.waitUntil(p)))
+  const url = new URL(c.req.url)
+  const revision = pinnedRevision(url, c.env.HF_REVISION || 'main')
+  const data = new DataContext(c.env, (p) => c.executionCtx.waitUntil(p), { revision })
+  c.set('data', data)
+  let edgeHit = false
   try {
+    const hit = revision ? await edgeCacheMatch(c.req.raw) : undefined
+    if (hit) {
+      edgeHit = true
+      c.res = new Response(hit.body, hit)
+      return
+    }
     await next()
+    if (revision) edgeCachePut(c.req.raw, c.res, (p) => data.keepAlive(p))
   } finally {
-    // Shared in-flight work and write-backs outlive this response (see memo.ts); then the context retires.
-    const data = c.get('data')
-    c.executionCtx.waitUntil(
-      settleWrites().finally(() => {
-        data.alive = false
-      }),
-    )
+    // Shared work and write-backs this request started outlive its response; then the context retires.
+    c.executionCtx.waitUntil(data.retire())
+    log({
+      event: 'request',
+      method,
+      route: c.req.routePath,
+      path: url.pathname,
+      status: c.res.status,
+      ms: Date.now() - started,
+      revision: revision ?? null,
+      edgeHit,
+      ...data.traffic,
+    })
   }
 })
 
@@ -71,6 +108,7 @@ app.route('/api/trace', trace)
 app.route('/api/charts', charts)
 app.route('/api/export.jsonl', exportJsonl)
 app.route('/api/openapi.json', openapi)
+app.route('/api/health', health)
 
 // Trace permalinks (/trace/<id>, /trace/, /trace/?id=<id>, /trace/<id>/): the static viewer page reads the id
 // from the URL.
@@ -100,6 +138,14 @@ app.onError((err, c) => {
       instance,
     )
   }
+  if (err instanceof StorageError) {
+    return problemResponse(
+      new HttpProblem(503, 'storage', `the cache storage is failing (${err.message}); retry shortly`, {
+        retryAfter: 5,
+      }),
+      instance,
+    )
+  }
   console.error('unhandled error', err)
   return problemResponse(
     new HttpProblem(500, 'internal', 'internal error; the request can be retried'),
@@ -107,29 +153,6 @@ app.onError((err, c) => {
   )
 })
 
-/** Queue consumer: compute the stats slices sent by `/api/stats`. */
-async function queue(batch: MessageBatch<SliceMessage>, env: Bindings, ctx: ExecutionContext): Promise<void> {
-  const data = new DataContext(env, (p) => ctx.waitUntil(p))
-  const info = await data.revision()
-  for (const message of batch.messages) {
-    const m = message.body
-    if (m.sha !== info.revision || m.dataset !== info.dataset) {
-      message.ack() // a slice of another revision: nothing to do any more
-      continue
-    }
-    try {
-      await computeSlice(data, m.config, { start: m.start, end: m.end })
-      message.ack()
-    } catch (err) {
-      const wait = err instanceof UpstreamError ? Math.max(1, err.retryAfter) : 5
-      console.error(`slice ${m.config} ${m.start}-${m.end} failed: ${(err as Error).message}`)
-      message.retry({ delaySeconds: Math.min(300, wait) })
-    }
-  }
-  await settleWrites()
-  data.alive = false
-}
-
-export default { fetch: app.fetch, queue } satisfies ExportedHandler<Bindings, SliceMessage>
+export default { fetch: app.fetch, queue, scheduled } satisfies ExportedHandler<Bindings, SliceMessage>
 
 export { app }

@@ -14,8 +14,10 @@ export function parseQuery<S extends z.ZodObject>(c: Context<AppEnv>, schema: S)
   const raw: Record<string, string> = {}
   const allowed = new Set(Object.keys(schema.shape))
   for (const [key, value] of url.searchParams.entries()) {
+    // `revision` is accepted by every route and validated once, by the API middleware (index.ts).
+    if (key === 'revision' && !allowed.has(key)) continue
     if (!allowed.has(key)) {
-      const known = [...allowed].join(', ') || 'none'
+      const known = [...allowed, 'revision'].join(', ')
       throw badParam(key, value, `unknown parameter (allowed: ${known})`)
     }
     if (key in raw) throw badParam(key, value, 'parameter given more than once')

@@ -2,40 +2,27 @@
  * A block cache in front of the Hub, presented to hyparquet as an `AsyncBuffer`.
  *
  * A file is cut into aligned blocks (128 KiB) keyed by commit sha + path + index, so cached bytes never go
- * stale. A read looks in the isolate's memory (small LRU), then R2, then fetches the missing blocks upstream.
- * Misses of reads issued together (hyparquet reads a row's column pages in parallel) are gathered for a moment
- * and merged into as few Range requests as possible, bridging small gaps; identical concurrent misses share one
- * upstream fetch. Blocks are written back to R2 only after a verified, complete upstream read.
+ * stale. A read looks in the isolate's memory (an LRU bounded in bytes), then R2, then fetches the missing
+ * blocks upstream. Misses of one request's reads issued together (hyparquet reads a row's column pages in
+ * parallel) are gathered for a moment and merged into as few Range requests as possible, bridging small gaps.
+ * A block another request is already loading is joined through `SharedWork` (polling, never awaiting that
+ * request's promise): if that request fails or ends first, the joiner loads the block itself. Blocks are
+ * written back to R2 only after a verified, complete upstream read; an R2 failure reads as a miss.
  */
 import type { AsyncBuffer } from '../../shared/parquet.ts'
-import { joinShared, type Owner, settleWithin } from './memo.ts'
+import { type Owner, SharedWork } from './shared-work.ts'
 
 /** Aligned block size: small enough that a row's pages cost about their own bytes, big enough for few R2 gets. */
 export const BLOCK_SIZE = 128 * 1024
 
-/** Where blocks persist (R2 in the Worker; anything with get/put in tests). */
+/** Where blocks persist (R2 through `Storage` in the Worker: failures read as misses). */
 export interface BlockStore {
-  get(key: string): Promise<ArrayBuffer | null>
-  put(key: string, data: ArrayBuffer): Promise<void>
-}
-
-/** An R2 bucket as a BlockStore. */
-export function r2BlockStore(bucket: R2Bucket): BlockStore {
-  return {
-    async get(key) {
-      const obj = await bucket.get(key)
-      return obj ? obj.arrayBuffer() : null
-    },
-    async put(key, data) {
-      await bucket.put(key, data)
-    },
-  }
+  bytes(key: string): Promise<ArrayBuffer | null>
+  put(key: string, data: ArrayBuffer): Promise<unknown>
 }
 
 /** Settings of one cached file. */
 export interface BlockCacheOptions {
-  /** Persistent store (R2). */
-  store: BlockStore
   /** Upstream byte range reader [start, end). */
   fetchRange: (start: number, end: number) => Promise<ArrayBuffer>
   /** File size in bytes. */
@@ -49,8 +36,8 @@ export interface BlockCacheOptions {
 /** Per-isolate memory of recently used blocks, shared by every file (bounded in bytes). */
 class BlockLru {
   private readonly map = new Map<string, ArrayBuffer>()
-  private bytes = 0
-  private readonly limit: number
+  private used = 0
+  readonly limit: number
   constructor(limit: number) {
     this.limit = limit
   }
@@ -64,50 +51,56 @@ class BlockLru {
   }
   set(key: string, v: ArrayBuffer): void {
     const old = this.map.get(key)
-    if (old) this.bytes -= old.byteLength
+    if (old) this.used -= old.byteLength
     this.map.delete(key)
     this.map.set(key, v)
-    this.bytes += v.byteLength
-    while (this.bytes > this.limit) {
+    this.used += v.byteLength
+    while (this.used > this.limit) {
       const first = this.map.keys().next()
       if (first.done) break
-      this.bytes -= this.map.get(first.value)?.byteLength ?? 0
+      this.used -= this.map.get(first.value)?.byteLength ?? 0
       this.map.delete(first.value)
     }
   }
+  get bytes(): number {
+    return this.used
+  }
   clear(): void {
     this.map.clear()
-    this.bytes = 0
+    this.used = 0
   }
 }
 
-const memory = new BlockLru(16 * 1024 * 1024)
+/** Bytes of blocks kept in the isolate's memory (8 MiB: a deployed isolate has 128 MB for everything). */
+export const BLOCK_MEMORY_BYTES = 8 * 1024 * 1024
+const memory = new BlockLru(BLOCK_MEMORY_BYTES)
 
-/**
- * Upstream fetches and write-backs still running. Each request hands them to ctx.waitUntil, so work shared
- * with other requests (or written back after the response) is not cancelled with the request that started it.
- */
-const pendingWork = new Set<Promise<unknown>>()
+/** Block loads in flight, joinable by other requests (values are not kept: the LRU keeps blocks). */
+const loads = new SharedWork<ArrayBuffer>({ ttlMs: 0, maxEntries: 4096 })
 
-/** A promise settling when every fetch and write-back started so far has settled. */
-export function pendingBlockWork(): Promise<void> {
-  return settleWithin([...pendingWork])
+/** Isolate-wide counters (health: cache hit ratios). */
+export const blockTotals = { memoryHits: 0, storeHits: 0, upstreamBlocks: 0, upstreamRequests: 0, joined: 0 }
+
+/** Write-backs still running (tests settle them before measuring). */
+const writes = new Set<Promise<unknown>>()
+
+/** Write-backs started so far (tests). */
+export function pendingBlockWrites(): Promise<unknown>[] {
+  return [...writes]
 }
 
 /** Forget the isolate's in-memory blocks (tests measuring cold paths). */
 export function clearBlockMemory(): void {
   memory.clear()
+  loads.clear()
 }
 
-/** Counters of one cache's activity. */
-export interface BlockCacheTraffic {
-  memoryHits: number
-  storeHits: number
-  upstreamBlocks: number
-  upstreamRequests: number
+/** Bytes of blocks held in memory now. */
+export function blockMemoryBytes(): number {
+  return memory.bytes
 }
 
-/** A block read waiting for an upstream fetch. */
+/** A block read waiting for its owner's next upstream fetch. */
 interface Waiter {
   resolve: (b: ArrayBuffer) => void
   reject: (e: unknown) => void
@@ -117,30 +110,30 @@ interface Waiter {
 
 /** How a read uses the cache. */
 export interface ReadOptions {
-  /** The request or batch on whose behalf upstream work starts (see memo.ts `Owner`). */
-  owner?: Owner
+  /** The request or queue invocation on whose behalf upstream work starts. */
+  owner: Owner
+  /** R2 access of that owner. */
+  store: BlockStore
   /** Store fetched blocks in R2 (default true). One-pass scans turn it off: nobody re-reads those bytes. */
   writeBack?: boolean
 }
 
-/** A cached file. */
+/** A cached file. Shared by the requests of an isolate; all per-request state lives with the owner. */
 export class BlockCache {
-  readonly traffic: BlockCacheTraffic = {
-    memoryHits: 0,
-    storeHits: 0,
-    upstreamBlocks: 0,
-    upstreamRequests: 0,
-  }
   private readonly options: BlockCacheOptions
-  private readonly inflight = new Map<number, { promise: Promise<ArrayBuffer>; owner: Owner | undefined }>()
-  private pending = new Map<number, Waiter>()
+  /** Misses waiting for the next flush, per owner: a flush only ever settles its own request's reads. */
+  private readonly batches = new WeakMap<Owner, Map<number, Waiter>>()
 
   constructor(options: BlockCacheOptions) {
     this.options = options
   }
 
-  /** The file as hyparquet's AsyncBuffer. */
-  asyncBuffer(options: ReadOptions = {}): AsyncBuffer {
+  get size(): number {
+    return this.options.size
+  }
+
+  /** The file as hyparquet's AsyncBuffer, read on behalf of `options.owner`. */
+  asyncBuffer(options: ReadOptions): AsyncBuffer {
     return {
       byteLength: this.options.size,
       slice: (start, end) => this.read(start, end ?? this.options.size, options),
@@ -148,7 +141,7 @@ export class BlockCache {
   }
 
   /** Bytes [start, end) of the file. */
-  async read(start: number, end: number, options: ReadOptions = {}): Promise<ArrayBuffer> {
+  async read(start: number, end: number, options: ReadOptions): Promise<ArrayBuffer> {
     const size = this.options.size
     const s = Math.max(0, Math.min(start, size))
     const e = Math.max(s, Math.min(end, size))
@@ -182,41 +175,32 @@ export class BlockCache {
     const key = this.key(index)
     const hot = memory.get(key)
     if (hot) {
-      this.traffic.memoryHits++
+      blockTotals.memoryHits++
       return Promise.resolve(hot)
     }
-    // Identical concurrent misses share one load, while the request that started it is alive.
-    const shared = this.inflight.get(index)
-    if (shared && shared.owner?.alive !== false) {
-      return joinShared(shared.promise, () => {
-        if (this.inflight.get(index) === shared) this.inflight.delete(index)
-        return this.block(index, options)
-      })
-    }
-    const entry = { promise: this.loadBlock(index, key, options.writeBack !== false), owner: options.owner }
-    this.inflight.set(index, entry)
-    void entry.promise
-      .finally(() => {
-        if (this.inflight.get(index) === entry) this.inflight.delete(index)
-      })
-      .catch(() => undefined)
-    return entry.promise
+    if (loads.pending(key)) blockTotals.joined++
+    return loads.get(key, () => this.loadBlock(index, key, options), options.owner)
   }
 
-  private async loadBlock(index: number, key: string, store: boolean): Promise<ArrayBuffer> {
-    const stored = await this.options.store.get(key)
+  private async loadBlock(index: number, key: string, options: ReadOptions): Promise<ArrayBuffer> {
+    const stored = await options.store.bytes(key)
     if (stored && stored.byteLength === this.blockLength(index)) {
-      this.traffic.storeHits++
+      blockTotals.storeHits++
       memory.set(key, stored)
       return stored
     }
+    const owner = options.owner
+    let batch = this.batches.get(owner)
+    if (!batch) {
+      batch = new Map()
+      this.batches.set(owner, batch)
+    }
+    const waiting = batch
     return new Promise<ArrayBuffer>((resolve, reject) => {
-      this.pending.set(index, { resolve, reject, store })
-      // Gather the misses of reads issued together (their R2 lookups end at about the same time). Every waiting
-      // read schedules its own flush: a timer belongs to the request that set it, and a request that already
-      // answered would never fire one, leaving other requests' blocks pending forever. Extra flushes find
-      // nothing to do.
-      setTimeout(() => this.flush(), 2)
+      waiting.set(index, { resolve, reject, store: options.writeBack !== false })
+      // Gather the misses of this request's reads issued together (their R2 lookups end at about the same
+      // time). The timer and every waiter belong to this request.
+      setTimeout(() => this.flush(owner, options.store), 2)
     })
   }
 
@@ -224,11 +208,11 @@ export class BlockCache {
     return Math.min(BLOCK_SIZE, this.options.size - index * BLOCK_SIZE)
   }
 
-  /** Fetch every pending block, merging near runs into single Range requests. */
-  private flush(): void {
-    if (this.pending.size === 0) return
-    const waiting = this.pending
-    this.pending = new Map()
+  /** Fetch every block `owner` is waiting for, merging near runs into single Range requests. */
+  private flush(owner: Owner, store: BlockStore): void {
+    const waiting = this.batches.get(owner)
+    if (!waiting || waiting.size === 0) return
+    this.batches.delete(owner)
     const indexes = [...waiting.keys()].sort((a, b) => a - b)
     const gap = this.options.gapBlocks ?? 2
     const runs: [number, number][] = []
@@ -237,38 +221,45 @@ export class BlockCache {
       if (run && i - run[1] <= gap + 1) run[1] = i
       else runs.push([i, i])
     }
-    for (const [lo, hi] of runs) {
-      const work = this.fetchRun(lo, hi, waiting)
-      pendingWork.add(work)
-      void work.finally(() => pendingWork.delete(work))
-    }
+    for (const [lo, hi] of runs) void this.fetchRun(lo, hi, waiting, owner, store)
   }
 
-  private async fetchRun(lo: number, hi: number, waiting: Map<number, Waiter>): Promise<void> {
+  private async fetchRun(
+    lo: number,
+    hi: number,
+    waiting: Map<number, Waiter>,
+    owner: Owner,
+    store: BlockStore,
+  ): Promise<void> {
     const start = lo * BLOCK_SIZE
     const end = Math.min(this.options.size, (hi + 1) * BLOCK_SIZE)
     let bytes: ArrayBuffer
     try {
-      this.traffic.upstreamRequests++
+      blockTotals.upstreamRequests++
+      if (owner.traffic) owner.traffic.upstreamRequests++
       bytes = await this.options.fetchRange(start, end)
       if (bytes.byteLength !== end - start) {
         throw new Error(`upstream returned ${bytes.byteLength} bytes for a ${end - start}-byte range`)
       }
+      if (owner.traffic) owner.traffic.upstreamBytes += bytes.byteLength
     } catch (err) {
       for (let i = lo; i <= hi; i++) waiting.get(i)?.reject(err)
       return
     }
-    const writes: Promise<void>[] = []
     for (let i = lo; i <= hi; i++) {
       const block = bytes.slice((i - lo) * BLOCK_SIZE, Math.min(bytes.byteLength, (i - lo + 1) * BLOCK_SIZE))
       const key = this.key(i)
       memory.set(key, block)
-      this.traffic.upstreamBlocks++
+      blockTotals.upstreamBlocks++
       const waiter = waiting.get(i)
       // Gap blocks (fetched only to merge two runs) are stored; blocks of one-pass scans are not.
-      if (waiter?.store !== false) writes.push(this.options.store.put(key, block))
+      if (waiter?.store !== false) {
+        const write = store.put(key, block).catch(() => undefined)
+        writes.add(write)
+        void write.finally(() => writes.delete(write))
+        owner.keepAlive?.(write)
+      }
       waiter?.resolve(block)
     }
-    await Promise.all(writes).catch(() => undefined)
   }
 }

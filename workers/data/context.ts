@@ -1,9 +1,12 @@
 /**
- * The dataset access layer of one request: which revision, which configs and files, the id index, traces.
+ * The dataset access layer of one request (or queue invocation): which revision, which configs and files, the
+ * id index, traces.
  *
  * Lazy: nothing is fetched until asked. Everything persisted in R2 is keyed by the commit sha (immutable), so
  * caches never go stale; a branch name (`main`) is resolved to a sha and that resolution is remembered for a few
- * minutes (and used stale when the Hub is down). Heavy objects (footers, the id index) are memoised per isolate.
+ * minutes (and used stale when the Hub is down). A request may pin a sha (`?revision=`). Heavy objects (footers,
+ * the id index) are shared by the requests of an isolate through `SharedWork` (never one request's promise
+ * handed to another); every decode of rows reserves its memory in the isolate's `MemoryGate` first.
  */
 import { cardIsSample, configsFromCardData, type DatasetConfig } from '../../shared/dataset.ts'
 import {
@@ -12,6 +15,7 @@ import {
   type FileMetaData,
   parquetMissingColumns,
   parquetOpen,
+  parquetRangeCost,
   parquetReadIds,
   parquetReadRows,
   parquetRowCount,
@@ -21,9 +25,12 @@ import { parseRow } from '../../shared/trace.ts'
 import type { Provenance, Trace } from '../../shared/types.ts'
 import type { Bindings } from '../env.ts'
 import { HttpProblem } from '../problem.ts'
-import { BlockCache, type BlockStore, pendingBlockWork, r2BlockStore } from './block-cache.ts'
+import { BlockCache, pendingBlockWrites } from './block-cache.ts'
 import { HubClient, UpstreamError } from './hub.ts'
-import { allSettledOrThrow, type Owner, PromiseMemo, pendingMemoWork, settleWithin } from './memo.ts'
+import { allSettledOrThrow, settleWithin } from './memo.ts'
+import { memoryGate } from './memory-gate.ts'
+import { emptyTraffic, type Owner, SharedWork, type Traffic } from './shared-work.ts'
+import { Storage } from './storage.ts'
 
 /** A resolved revision: what the dataset holds at one commit. */
 export interface RevisionInfo extends Provenance {
@@ -51,21 +58,46 @@ export interface RowLocation {
 }
 
 const REF_FRESH_MS = 5 * 60 * 1000
-const SHA = /^[0-9a-f]{40}$/
+const SERVED_MARK_MS = 60 * 60 * 1000
+export const SHA = /^[0-9a-f]{40}$/
+/** JS memory per decoded byte: decompressed pages, row strings, the parsed trace and its JSON. */
+const DECODE_FACTOR = 3
+/** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
+const DEFAULT_MEMORY_BUDGET_MB = 48
 
-// Per-isolate memos (shared by requests of the same isolate).
+/** 4xx problems and missing upstream files are answers, not faults: joiners take them as they are. */
+function isFinal(err: unknown): boolean {
+  if (err instanceof HttpProblem) return err.status < 500 || err.status === 507
+  return err instanceof UpstreamError && err.notFound
+}
+
+// Per-isolate shared work (bounded).
 const hubs = new Map<string, HubClient>()
-const revisions = new PromiseMemo<RevisionInfo>(60_000)
-const files = new PromiseMemo<OpenFile>()
-const idIndexes = new PromiseMemo<Map<string, RowLocation>>(Number.POSITIVE_INFINITY, 8)
-const traces = new PromiseMemo<Trace>(30_000, 64)
+const revisions = new SharedWork<RevisionInfo>({ ttlMs: 60_000, maxEntries: 32, isFinal })
+const files = new SharedWork<OpenFile>({ maxEntries: 16, isFinal })
+const idIndexes = new SharedWork<Map<string, RowLocation>>({ maxEntries: 2, isFinal })
+const traces = new SharedWork<Trace>({
+  ttlMs: 30_000,
+  maxEntries: 64,
+  maxBytes: 4 * 1024 * 1024,
+  sizeOf: traceBytes,
+  isFinal,
+})
+const servedMarks = new Map<string, number>()
 
-/** Deferred write-backs still running in this isolate. */
+/** Approximate bytes of a parsed trace held in memory. */
+function traceBytes(trace: Trace): number {
+  let n = 1024
+  for (const m of trace.messages) n += m.value.length * 2
+  return n
+}
+
+/** Deferred work of every context (tests settle it before measuring). */
 const deferred = new Set<Promise<unknown>>()
 
-/** Settles when every deferred write-back and block write started so far has settled (tests, queue). */
+/** Settles when every deferred write-back and block write started so far has settled (tests only). */
 export async function settleWrites(): Promise<void> {
-  await Promise.all([settleWithin([...deferred]), pendingBlockWork(), pendingMemoWork()])
+  await settleWithin([...deferred, ...pendingBlockWrites()])
 }
 
 /** Forget every per-isolate memo (tests that measure cold paths). */
@@ -75,32 +107,41 @@ export function clearIsolateMemos(): void {
   files.clear()
   idIndexes.clear()
   traces.clear()
+  servedMarks.clear()
 }
 
-/** R2 JSON helpers. */
-async function getJson<T>(bucket: R2Bucket, key: string): Promise<T | null> {
-  const obj = await bucket.get(key)
-  if (!obj) return null
-  try {
-    return (await obj.json()) as T
-  } catch {
-    return null // a corrupt object is a miss; it will be rewritten
-  }
+/** Bytes held by the isolate's trace memo (health). */
+export function memoBytes(): number {
+  return traces.keptBytes
 }
 
-/** The per-request (or per-queue-batch) data context; the owner of the shared work it starts. */
+/** Options of a data context. */
+export interface DataContextOptions {
+  /** A revision pinned by the request (`?revision=`), instead of HF_REVISION. */
+  revision?: string
+}
+
+/** The per-request (or per-queue-invocation) data context; the owner of the shared work it starts. */
 export class DataContext implements Owner {
-  /** True until the request's last waitUntil has settled (see memo.ts). */
+  /** True until the request's last waitUntil has settled (see shared-work.ts). */
   alive = true
   readonly env: Bindings
   readonly hub: HubClient
-  readonly store: BlockStore
+  readonly storage: Storage
+  readonly traffic: Traffic = emptyTraffic()
+  /** The revision this context serves (pinned or configured). */
+  readonly requested: string
+  /** True when the request pinned a revision. */
+  readonly pinned: boolean
   private readonly waitUntil: (p: Promise<unknown>) => void
+  private readonly own = new Set<Promise<unknown>>()
 
-  constructor(env: Bindings, waitUntil: (p: Promise<unknown>) => void) {
+  constructor(env: Bindings, waitUntil: (p: Promise<unknown>) => void, options: DataContextOptions = {}) {
     this.env = env
     this.waitUntil = waitUntil
-    this.store = r2BlockStore(env.CACHE)
+    this.storage = new Storage(env.CACHE, this.traffic)
+    this.pinned = options.revision !== undefined
+    this.requested = options.revision ?? (env.HF_REVISION || 'main')
     const hubKey = `${env.HF_ENDPOINT}|${env.HF_DATASET}|${env.HF_TOKEN ?? ''}|${env.HF_ALLOWED_HOSTS ?? ''}`
     let hub = hubs.get(hubKey)
     if (!hub) {
@@ -121,44 +162,71 @@ export class DataContext implements Owner {
     return Number.isFinite(mb) && mb > 0 ? mb * 2 ** 20 : DEFAULT_SLICE_BUDGET
   }
 
-  /** Keep work (R2 write-backs) alive after the response. */
-  defer(p: Promise<unknown>): void {
+  /** The isolate's memory gate (MEMORY_BUDGET_MB). */
+  get gate() {
+    const mb = Number(this.env.MEMORY_BUDGET_MB)
+    return memoryGate((Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MEMORY_BUDGET_MB) * 2 ** 20)
+  }
+
+  /** Keep `p` alive after the response (the request's waitUntil), and remember it until it settles. */
+  keepAlive(p: Promise<unknown>): void {
     const settled = p.catch(() => undefined)
+    this.own.add(settled)
     deferred.add(settled)
-    void settled.finally(() => deferred.delete(settled))
+    void settled.finally(() => {
+      this.own.delete(settled)
+      deferred.delete(settled)
+    })
     this.waitUntil(settled)
   }
 
-  /** The configured revision, resolved to a commit. */
+  /** Keep work (R2 write-backs) alive after the response. */
+  defer(p: Promise<unknown>): void {
+    this.keepAlive(p)
+  }
+
+  /** Settles when this context's own pending work has (capped): then the context retires. */
+  async retire(): Promise<void> {
+    for (let round = 0; round < 4 && this.own.size > 0; round++) await settleWithin([...this.own])
+    this.alive = false
+  }
+
+  /** The revision this context serves, resolved to a commit. */
   revision(): Promise<RevisionInfo> {
-    const requested = this.env.HF_REVISION || 'main'
     return revisions.get(
-      `${this.env.HF_ENDPOINT}|${this.env.HF_DATASET}|${requested}`,
-      () => this.resolveRevision(requested),
+      `${this.env.HF_ENDPOINT}|${this.env.HF_DATASET}|${this.requested}`,
+      () => this.resolveRevision(this.requested),
       this,
     )
   }
 
   private async resolveRevision(requested: string): Promise<RevisionInfo> {
-    const bucket = this.env.CACHE
     const dataset = this.env.HF_DATASET
     const refKey = `refs/${dataset}/${encodeURIComponent(requested)}.json`
     // A pinned sha never changes: its info is cached for good. A branch is re-resolved after REF_FRESH_MS.
     const ref = SHA.test(requested)
       ? { sha: requested, at: Date.now() }
-      : await getJson<{ sha: string; at: number }>(bucket, refKey)
+      : await this.storage.json<{ sha: string; at: number }>(refKey)
     if (ref && Date.now() - ref.at < REF_FRESH_MS) {
-      const info = await getJson<RevisionInfo>(bucket, `info/${dataset}/${ref.sha}.json`)
-      if (info) return { ...info, requested }
+      const info = await this.storage.json<RevisionInfo>(`info/${dataset}/${ref.sha}.json`)
+      if (info) return this.markServed({ ...info, requested })
     }
     let upstream: Awaited<ReturnType<HubClient['datasetInfo']>>
     try {
       upstream = await this.hub.datasetInfo(requested)
     } catch (err) {
       // The Hub is down or rate-limiting: a stale resolution is better than an error.
-      const stale = ref ? await getJson<RevisionInfo>(bucket, `info/${dataset}/${ref.sha}.json`) : null
-      if (stale) return { ...stale, requested }
+      const stale = ref ? await this.storage.json<RevisionInfo>(`info/${dataset}/${ref.sha}.json`) : null
+      if (stale) return this.markServed({ ...stale, requested })
       if (err instanceof UpstreamError && err.notFound) {
+        if (this.pinned) {
+          throw new HttpProblem(
+            404,
+            'unknown-revision',
+            `${dataset} has no revision ${JSON.stringify(requested)}`,
+            { param: 'revision', value: requested },
+          )
+        }
         throw new HttpProblem(502, 'upstream-not-found', `${err.message}: check HF_DATASET and HF_REVISION`)
       }
       throw err
@@ -182,12 +250,25 @@ export class DataContext implements Owner {
     }
     this.defer(
       Promise.all([
-        bucket.put(`info/${dataset}/${upstream.sha}.json`, JSON.stringify(info)),
+        this.storage.put(`info/${dataset}/${upstream.sha}.json`, JSON.stringify(info)),
         SHA.test(requested)
           ? null
-          : bucket.put(refKey, JSON.stringify({ sha: upstream.sha, at: Date.now() })),
+          : this.storage.put(refKey, JSON.stringify({ sha: upstream.sha, at: Date.now() })),
       ]),
     )
+    return this.markServed(info)
+  }
+
+  /** Record (at most hourly per isolate) that a revision is being served: the cleanup job keeps it. */
+  private markServed(info: RevisionInfo): RevisionInfo {
+    const key = `${info.dataset}|${info.revision}`
+    const now = Date.now()
+    if ((servedMarks.get(key) ?? 0) < now - SERVED_MARK_MS) {
+      servedMarks.set(key, now)
+      this.defer(
+        this.storage.put(`served/${info.dataset}/${info.revision}.json`, JSON.stringify({ at: now })),
+      )
+    }
     return info
   }
 
@@ -210,7 +291,12 @@ export class DataContext implements Owner {
     return config
   }
 
-  /** Open a config's parquet file: size, block cache, footer (memoised per isolate, bytes cached in R2). */
+  /** The file as an AsyncBuffer read on behalf of this context. */
+  buffer(file: OpenFile, writeBack = true) {
+    return file.cache.asyncBuffer({ owner: this, store: this.storage, writeBack })
+  }
+
+  /** Open a config's parquet file: size, block cache, footer (shared per isolate, bytes cached in R2). */
   async file(configName: string): Promise<OpenFile> {
     const info = await this.revision()
     const config = await this.config(configName)
@@ -221,19 +307,18 @@ export class DataContext implements Owner {
         const sizeKey = `meta/${info.dataset}/${sha}/${config.path}.size`
         let size = info.sizes[config.path]
         if (size === undefined) {
-          const stored = await this.env.CACHE.get(sizeKey)
-          size = stored ? Number(await stored.text()) : await this.hub.fileSize(sha, config.path)
-          if (!stored) this.defer(this.env.CACHE.put(sizeKey, String(size)))
+          const stored = await this.storage.text(sizeKey)
+          size = stored ? Number(stored) : await this.hub.fileSize(sha, config.path)
+          if (!stored) this.defer(this.storage.put(sizeKey, String(size)))
         }
         const cache = new BlockCache({
-          store: this.store,
           size,
           prefix: `blocks/${info.dataset}/${sha}/${config.path}`,
           fetchRange: (start, end) => this.hub.fetchRange(sha, config.path, start, end),
         })
         let metadata: FileMetaData
         try {
-          metadata = await parquetOpen(cache.asyncBuffer({ owner: this }))
+          metadata = await parquetOpen(cache.asyncBuffer({ owner: this, store: this.storage }))
         } catch (err) {
           if (err instanceof UpstreamError || err instanceof HttpProblem) throw err
           throw new HttpProblem(
@@ -256,39 +341,44 @@ export class DataContext implements Owner {
     )
   }
 
+  /** R2 key of the id index of a revision. */
+  idIndexKey(info: RevisionInfo): string {
+    return `index/${info.dataset}/${info.revision}/ids.json`
+  }
+
   /** id -> (config, row), built from the `id` columns only and kept in R2. */
-  idIndex(): Promise<Map<string, RowLocation>> {
-    return this.revision().then((info) =>
-      idIndexes.get(
-        `${info.dataset}|${info.revision}`,
-        async () => {
-          const key = `index/${info.dataset}/${info.revision}/ids.json`
-          let lists = await getJson<Record<string, string[]>>(this.env.CACHE, key)
-          if (!lists) {
-            const built: Record<string, string[]> = {}
-            await allSettledOrThrow(
-              info.configs.map(async (c) => {
-                const file = await this.file(c.name)
-                built[c.name] = await parquetReadIds(file.cache.asyncBuffer({ owner: this }), file.metadata)
-              }),
-            )
-            lists = built
-            this.defer(this.env.CACHE.put(key, JSON.stringify(built)))
-          }
-          const index = new Map<string, RowLocation>()
-          for (const [config, ids] of Object.entries(lists)) {
-            for (const [row, id] of ids.entries()) if (!index.has(id)) index.set(id, { config, row })
-          }
-          return index
-        },
-        this,
-      ),
+  async idIndex(): Promise<Map<string, RowLocation>> {
+    const info = await this.revision()
+    return idIndexes.get(
+      `${info.dataset}|${info.revision}`,
+      async () => {
+        const key = this.idIndexKey(info)
+        let lists = await this.storage.json<Record<string, string[]>>(key)
+        if (!lists) {
+          const built: Record<string, string[]> = {}
+          await allSettledOrThrow(
+            info.configs.map(async (c) => {
+              const file = await this.file(c.name)
+              built[c.name] = await parquetReadIds(this.buffer(file), file.metadata)
+            }),
+          )
+          lists = built
+          this.defer(this.storage.put(key, JSON.stringify(built)))
+        }
+        const index = new Map<string, RowLocation>()
+        for (const [config, ids] of Object.entries(lists)) {
+          for (const [row, id] of ids.entries()) if (!index.has(id)) index.set(id, { config, row })
+        }
+        return index
+      },
+      this,
     )
   }
 
   /**
-   * Rows [start, end) of a config, refusing layouts that would exceed the memory budget (503).
-   * `writeBack: false` for one-pass scans (stats slices, exports): their blocks are not stored in R2.
+   * Rows [start, end) of a config. Layouts that cannot be read within the slice budget get a 503; the decode
+   * waits for room in the isolate's memory gate. `writeBack: false` for one-pass scans (stats slices,
+   * exports): their blocks are not stored in R2.
    */
   async rows(configName: string, range: RowRange, writeBack = true): Promise<Record<string, unknown>[]> {
     const file = await this.file(configName)
@@ -297,7 +387,12 @@ export class DataContext implements Owner {
     } catch (err) {
       throw new HttpProblem(503, 'layout-too-large', (err as Error).message, { retryAfter: 3600 })
     }
-    return parquetReadRows(file.cache.asyncBuffer({ owner: this, writeBack }), file.metadata, range)
+    const buffer = this.buffer(file, writeBack)
+    const cost = await parquetRangeCost(buffer, file.metadata, range)
+    const what = `rows ${range.start}..${range.end - 1} of ${configName}`
+    return this.gate.run(cost.compressed + cost.uncompressed * DECODE_FACTOR, this, what, () =>
+      parquetReadRows(buffer, file.metadata, range),
+    )
   }
 
   /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */
@@ -307,7 +402,7 @@ export class DataContext implements Owner {
     return traces.get(
       key,
       async () => {
-        const cached = await getJson<Trace>(this.env.CACHE, key)
+        const cached = await this.storage.json<Trace>(key)
         if (cached) return cached
         const location = (await this.idIndex()).get(id)
         if (!location) {
@@ -323,7 +418,7 @@ export class DataContext implements Owner {
         }
         const [row] = await this.rows(location.config, { start: location.row, end: location.row + 1 })
         const trace = parseRow(row, { ...info, config: location.config }).trace
-        this.defer(this.env.CACHE.put(key, JSON.stringify(trace)))
+        this.defer(this.storage.put(key, JSON.stringify(trace)))
         return trace
       },
       this,

@@ -1,0 +1,74 @@
+/**
+ * `GET /api/health`: what an operator needs at a glance. The resolved revision; per config whether the id
+ * index, the stats and the row summaries are complete (with progress and failed slices); the isolate's cache
+ * hit ratios and memory reservations. Never cached.
+ */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { blockMemoryBytes, blockTotals } from '../data/block-cache.ts'
+import { memoBytes } from '../data/context.ts'
+import { sliceProgress } from '../data/slices.ts'
+import { storageTotals } from '../data/storage.ts'
+import type { AppEnv } from '../env.ts'
+import { parseQuery } from '../validate.ts'
+
+export const healthQuery = z.object({})
+
+const startedAt = new Date().toISOString()
+
+function ratio(hits: number, total: number): number | null {
+  return total > 0 ? Math.round((hits / total) * 1000) / 1000 : null
+}
+
+export const health = new Hono<AppEnv>().get('/', async (c) => {
+  parseQuery(c, healthQuery)
+  const data = c.get('data')
+  const info = await data.revision()
+  const base = `${info.dataset}/${info.revision}`
+  const idIndex = await data.storage.exists(data.idIndexKey(info)).catch(() => null)
+  const configs: Record<string, unknown> = {}
+  for (const config of info.configs) {
+    try {
+      const merged = await data.storage.exists(`stats/${base}/${config.name}.json`)
+      const p = await sliceProgress(data, config.name)
+      configs[config.name] = {
+        rowsTotal: p.rowsTotal,
+        stats: {
+          complete: merged || p.missing.length === 0,
+          slicesDone: p.done.length,
+          slicesTotal: p.slices.length,
+          rowsDone: p.done.reduce((n, s) => n + s.end - s.start, 0),
+          failed: [...p.failed.entries()].slice(0, 20).map(([slice, f]) => ({ slice, ...f })),
+        },
+        // Summaries are written with their slice's stats partial: the same coverage.
+        summaries: { complete: p.missing.length === 0 },
+      }
+    } catch (err) {
+      configs[config.name] = { error: (err as Error).message }
+    }
+  }
+  const blockReads = blockTotals.memoryHits + blockTotals.storeHits + blockTotals.upstreamBlocks
+  const gate = data.gate.stats()
+  const body = {
+    status: 'ok',
+    dataset: info.dataset,
+    revision: info.revision,
+    requested: info.requested,
+    sample: info.sample,
+    idIndex,
+    configs,
+    caches: {
+      blocks: {
+        ...blockTotals,
+        memoryHitRatio: ratio(blockTotals.memoryHits, blockReads),
+        hitRatio: ratio(blockTotals.memoryHits + blockTotals.storeHits, blockReads),
+        memoryBytes: blockMemoryBytes(),
+      },
+      r2: { ...storageTotals, hitRatio: ratio(storageTotals.hits, storageTotals.gets) },
+      traceMemoBytes: memoBytes(),
+    },
+    memory: gate,
+    isolate: { startedAt },
+  }
+  return c.json(body, 200, { 'cache-control': 'no-store', 'x-revision': info.revision })
+})
