@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config'
 // One test command (`npm test`), one project per area: shared (node), workers (workerd), site (build + browser).
 export default defineConfig({
   test: {
+    // The Worker's structured logs (one JSON line per request or job) would drown the test report.
+    onConsoleLog: (line: string) => !line.startsWith('{"t":'),
     projects: [
       {
         test: {
@@ -25,8 +27,6 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
-          // The Worker's structured request logs (one JSON line each) would drown the test report.
-          onConsoleLog: (line) => !line.startsWith('{"t":'),
           include: ['test/workers/**/*.test.ts'],
           globalSetup: ['test/workers/global-setup.ts'],
           testTimeout: 60_000,
