@@ -80,8 +80,9 @@ function planPage(matching: number[], slices: RowRange[], start: number, limit: 
   for (let i = lo; i < matching.length; i++) {
     const row = matching[i] as number
     while (s < slices.length && (slices[s] as RowRange).end <= row) s++
-    // A summary past the planned slices cannot happen (both come from the same file): end rather than misread.
-    if (s === slices.length) break
+    // Summaries and slices come from the same file: a row past the last slice means they disagree, and a
+    // silently shorter export would be worse than an error.
+    if (s === slices.length) throw new Error(`row ${row} lies past the planned slices (${slices.length})`)
     const last = reads.at(-1)
     const sameSlice = last !== undefined && last.slice === s
     if (count === limit || (!sameSlice && reads.length === MAX_PAGE_SLICES))
@@ -122,8 +123,28 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
   for (const [row, s] of summaries.entries()) if (matchesFilter(s, filter)) matching.push(row)
   const page = planPage(matching, slices, start, limit ?? EXPORT_LIMIT_DEFAULT)
   const encoder = new TextEncoder()
-  let next = 0
+  /** The JSONL of one slice read (its rows are dropped once encoded). */
+  const readLines = async (read: PagePlan['reads'][number]): Promise<Uint8Array> => {
+    const rows = await data.rows(config, read.range, false)
+    let out = ''
+    for (const r of read.rows) {
+      const row = rows[r - read.range.start]
+      if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
+      const trace = parseRow(row, { ...info, config }).trace
+      out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
+    }
+    return encoder.encode(out)
+  }
+  const head = c.req.method === 'HEAD'
+  // The first slice is read before answering, so a failure there (upstream trouble, a busy Worker) is a proper
+  // problem+json with Retry-After, not a 200 whose body breaks. A later slice that fails errors the body: the
+  // client sees a truncated transfer (and X-Rows said how many rows to expect), then retries the same URL.
+  const first = !head && page.reads[0] ? await readLines(page.reads[0]) : null
+  let next = 1
   const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (first) controller.enqueue(first)
+    },
     // One slice per pull: at most one slice's rows (only the span this page needs) are decoded at a time.
     async pull(controller) {
       const read = page.reads[next++]
@@ -132,15 +153,7 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
         return
       }
       try {
-        const rows = await data.rows(config, read.range, false)
-        let out = ''
-        for (const r of read.rows) {
-          const row = rows[r - read.range.start]
-          if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
-          const trace = parseRow(row, { ...info, config }).trace
-          out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
-        }
-        controller.enqueue(encoder.encode(out))
+        controller.enqueue(await readLines(read))
       } catch (err) {
         controller.error(err)
       }
@@ -158,5 +171,5 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
     'x-content-type-options': 'nosniff',
   }
   if (page.next !== null) headers.link = linkNext(cursorPageUrl(url, cursorEncode(scope, page.next)))
-  return new Response(c.req.method === 'HEAD' ? null : stream, { headers })
+  return new Response(head ? null : stream, { headers })
 })
