@@ -3,12 +3,15 @@
  * the generated test sample served by the local Hub stand-in (see harness.ts). Screenshots land in
  * .cache/screenshots/ for people to look at.
  */
+import { execFile } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHART_NAMES } from '../../shared/charts.ts'
-import { SCREENSHOT_DIR, type SiteHarness, startSite } from './harness.ts'
+import type { Stats, StatsSet } from '../../shared/types.ts'
+import { ROOT, SCREENSHOT_DIR, type SiteHarness, startSite } from './harness.ts'
 
 let site: SiteHarness
 
@@ -87,6 +90,52 @@ async function inViewport(page: Page, selector: string): Promise<boolean> {
   })
 }
 
+/**
+ * The stats CLI's `StatsSet` over `dir`, computed in a child process (the page's numbers were computed by the
+ * site build; this is a separate run over the same parquet files).
+ */
+async function statsCliOutput(dir: string): Promise<StatsSet> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(ROOT, 'scripts/stats.ts'), '--dataset-dir', dir, '--quiet'],
+    { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 },
+  )
+  return JSON.parse(stdout) as StatsSet
+}
+
+const pct = (part: number, whole: number) => (100 * part) / whole
+
+/** The glance table's computed metrics, derived here from the CLI's raw integer totals. */
+const GLANCE_EXPECTED: Record<string, (s: Stats) => number> = {
+  rows: (s) => s.rows,
+  messagesPerRow: (s) => s.totals.messages / s.rows,
+  toolCallsPerRow: (s) => s.totals.toolCalls / s.rows,
+  pctParallelTurns: (s) => pct(s.totals.parallelTurns, s.totals.callingTurns),
+  pctRowsWithToolError: (s) => pct(s.totals.errorRows, s.rows),
+  seedPctWithError: (s) => pct(s.totals.seedErrorRows, s.rows),
+  thinkWordsPerBlock: (s) => s.totals.thinkWords / s.totals.nonEmptyThinkBlocks,
+  totalMessages: (s) => s.totals.messages,
+  totalToolCalls: (s) => s.totals.toolCalls,
+}
+
+/**
+ * A number as the page prints it ("7,646", "24.3", "17.0%", "0.042") must be `expected` rounded to the digits
+ * shown: within half a unit of its last digit.
+ */
+function expectShown(shown: string, expected: number, what: string): void {
+  const text = shown.trim().replace(/,/g, '').replace(/%$/, '')
+  if (text.startsWith('<')) {
+    expect(expected, `${what}: page shows ${shown}`).toBeLessThan(Number(text.slice(1)))
+    return
+  }
+  expect(text, `${what}: page shows ${shown}`).toMatch(/^-?\d+(\.\d+)?$/)
+  const decimals = text.split('.')[1]?.length ?? 0
+  const diff = Math.abs(Number(text) - expected)
+  expect(diff, `${what}: page shows ${shown}, the stats CLI gives ${expected}`).toBeLessThanOrEqual(
+    0.5 * 10 ** -decimals + 1e-9,
+  )
+}
+
 async function longestTraceHref(): Promise<string> {
   const { page } = await open('/')
   const href = await page.locator('#longest-trace').getAttribute('href')
@@ -107,10 +156,22 @@ describe('report', () => {
     await expect(page.locator('.sample-label').first().textContent()).resolves.toContain('Generated sample')
     expect(await page.locator('section.chart svg.hte-chart').count()).toBe(CHART_NAMES.length)
     expect(await page.locator('details.embed').count()).toBe(CHART_NAMES.length)
-    // The glance table puts computed numbers next to the card's.
-    await expect(
-      page.locator('table.metrics tr[data-metric="messagesPerRow"]').textContent(),
-    ).resolves.toContain('24.3')
+    // The glance table's computed numbers (not the card's) equal an independent run of the stats CLI over the
+    // dataset directory the site was built from.
+    const cli = await statsCliOutput(site.datasetDir)
+    expect(await page.locator('[data-revision]').first().getAttribute('data-revision')).toBe(cli.revision)
+    const configs = Object.keys(cli.configs)
+    expect(configs.length).toBeGreaterThan(0)
+    const table = page.locator('table.metrics').first()
+    const headers = await table.locator('thead th.num:not(.card-value)').allTextContents()
+    expect(headers.map((h) => h.trim().toLowerCase())).toEqual(configs)
+    for (const [key, expected] of Object.entries(GLANCE_EXPECTED)) {
+      const cells = await table.locator(`tr[data-metric="${key}"] td.num:not(.card-value)`).allTextContents()
+      expect(cells, `glance row ${key}`).toHaveLength(configs.length)
+      for (const [i, config] of configs.entries()) {
+        expectShown(cells[i] as string, expected(cli.configs[config] as Stats), `${key} of ${config}`)
+      }
+    }
     // The embed snippets get the page's origin.
     const url = await page.locator('#embed-top-tools-url').inputValue()
     expect(url).toBe(`${site.baseUrl}/api/charts/top-tools.svg?config=all`)
@@ -188,6 +249,7 @@ describe('drill-down list', () => {
     const configs = await page.locator('table.results tbody tr td:nth-child(2)').allTextContents()
     expect(new Set(configs)).toEqual(new Set(['glm-5.1']))
     const messages = await page.locator('table.results tbody tr td:nth-child(4)').allTextContents()
+    expect(messages.length).toBeGreaterThan(0)
     for (const m of messages) expect(Number(m)).toBeGreaterThanOrEqual(20)
     // A shared URL reproduces the view.
     const shared = await open(new URL(page.url()).pathname + new URL(page.url()).search)
