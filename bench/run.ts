@@ -5,6 +5,11 @@
  *                                       on first use: ~3 minutes, ~0.9 GB)
  *   npm run bench -- --small            on the small sample instead (fast)
  *   npm run bench -- --only parse,cli   sections: parse, cli, worker, site, tokenize
+ *   npm run bench -- --only memory      the Worker isolate's heap peak over cold traffic, stats, lists and export
+ *                                       (bench/memory.ts; not in the default set: ~10-20 minutes); exits non-zero
+ *                                       above 128 MB, on a non-200 in the cold load, or when stats never complete
+ *   npm run bench -- --only coldload    240 distinct cold traces at concurrency 8 while stats compute: non-200s
+ *                                       (--stats-timeout-min N: how long memory waits for stats, default 15)
  *
  * Results are printed and written to .bench/results.json.
  */
@@ -12,6 +17,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { flagString, parseFlags } from '../scripts/lib/args.ts'
+import { benchMemory, prepareMemoryData } from './memory.ts'
 import { benchParse } from './parse.ts'
 import { benchWorker } from './worker.ts'
 
@@ -44,7 +50,10 @@ function benchStatsCli(file: string, config: string): Record<string, number> {
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { values: ['only', 'seconds'], booleans: ['small'] })
+  const flags = parseFlags(process.argv.slice(2), {
+    values: ['only', 'seconds', 'stats-timeout-min'],
+    booleans: ['small'],
+  })
   const only = new Set((flagString(flags, 'only') ?? 'parse,cli,worker,site,tokenize').split(','))
   const small = flags.small === true
   const dir = small ? join(ROOT, '.cache/bench-small') : join(ROOT, '.cache/bench-full')
@@ -97,6 +106,23 @@ async function main(): Promise<void> {
     const r = await benchTokenize(small ? kimi : glm)
     results.tokenize = r
     section('tokenized export vs raw encode', r)
+  }
+  if (only.has('memory') || only.has('coldload')) {
+    const coldloadOnly = !only.has('memory')
+    process.stdout.write(
+      coldloadOnly
+        ? '\n## cold load: distinct cold traces at concurrency 8 while stats compute (Worker under wrangler dev)\n'
+        : '\n## memory: the Worker isolate under wrangler dev, cold R2 (inspector Runtime.getHeapUsage every 100 ms)\n',
+    )
+    const { results: r, failures } = await benchMemory(prepareMemoryData(dir), {
+      coldloadOnly,
+      statsTimeoutMin: Number(flagString(flags, 'stats-timeout-min') ?? 15),
+    })
+    results[coldloadOnly ? 'coldload' : 'memory'] = r
+    if (failures.length) {
+      for (const f of failures) process.stdout.write(`  FAIL: ${f}\n`)
+      process.exitCode = 1
+    } else process.stdout.write('  PASS\n')
   }
   mkdirSync(join(ROOT, '.bench'), { recursive: true })
   writeFileSync(join(ROOT, '.bench/results.json'), `${JSON.stringify(results, null, 2)}\n`)

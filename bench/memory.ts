@@ -1,0 +1,946 @@
+/**
+ * `npm run bench -- --only memory` (and `--only coldload`): the Worker under `wrangler dev` over a full-scale kimi
+ * file written the way Hugging Face `datasets` writes parquet, cold R2, with the isolate's heap read over the
+ * devtools inspector (`Runtime.getHeapUsage` every 100 ms: `usedSize` + `backingStorageSize` +
+ * `embedderHeapUsedSize`, RECIPES.md). A deployed Worker gets 128 MB for all of it; `wrangler dev` enforces nothing.
+ *
+ * Workloads, in order, each with its own peak:
+ *   (a) cold traffic while stats compute: `/api/stats?config=kimi` once (starts the Queue fan-out), then at once
+ *       240 distinct cold `/api/trace/:id` at concurrency 8 (the largest rows included); every non-200 counted;
+ *   (b) `/api/stats?config=kimi` polled until `complete: true` (or the timeout);
+ *   (c) 500 distinct cold traces at concurrency 8 (none requested before in the run; the largest rows included);
+ *   (d) 100 `/api/traces` list pages (offsets, filters, cursors);
+ *   (e) the whole-config export `/api/export.jsonl?config=kimi&format=openai`, following `Link: rel="next"`.
+ * `coldload` runs (a) only. Fails (non-zero exit from run.ts) when the overall isolate peak exceeds 128 MB
+ * (target 96 MB), when (a) had a non-200 answer, or when stats never completed: the issue's "Done when".
+ *
+ * Data: `bench/write_datasets_layout.py` rewrites the generated sample (`.cache/bench-full`) with `datasets` into
+ * `.cache/bench-full-datasets` once (python3 + `pip install pyarrow datasets`); without them the generated sample's
+ * own layout (hyparquet-writer) is used and labelled as such.
+ */
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stripVTControlCharacters } from 'node:util'
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
+import { startFakeHub } from '../scripts/fake-hub.ts'
+import { freePort, startWranglerDev } from '../scripts/lib/wrangler-dev.ts'
+import { parquetRowGroups } from '../shared/parquet.ts'
+
+const ROOT = join(import.meta.dirname, '..')
+const MB = 2 ** 20
+/** A deployed Worker's memory limit and the issue's target. */
+export const LIMIT_MB = 128
+export const TARGET_MB = 96
+const INSPECTOR_ORIGIN = 'https://devtools.devprod.cloudflare.dev'
+const CONFIG = 'kimi'
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10
+const kb = (bytes: number) =>
+  bytes >= MB ? `${(bytes / MB).toFixed(2)} MB` : `${Math.round(bytes / 1024)} KB`
+const say = (line: string) => process.stdout.write(`  ${line}\n`)
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data
+
+/** The dataset directory the bench serves, and what wrote its parquet. */
+export interface MemoryData {
+  dir: string
+  /** e.g. "datasets 5.0.1, pyarrow 25.0.1 (Dataset.to_parquet)" or the generated sample's writer. */
+  layout: string
+  /** True when the files were written by `datasets`. */
+  datasetsLayout: boolean
+}
+
+/** The `datasets`-written copy of `sampleDir` (made once), or the sample itself when Python cannot make it. */
+export function prepareMemoryData(sampleDir: string): MemoryData {
+  const out = `${sampleDir}-datasets`
+  const marker = join(out, '.layout.json')
+  const describe = (): MemoryData => {
+    const layout = JSON.parse(readFileSync(marker, 'utf8')) as { writer?: string }[]
+    return {
+      dir: out,
+      layout: `${layout[0]?.writer ?? 'datasets'} (Dataset.to_parquet)`,
+      datasetsLayout: true,
+    }
+  }
+  if (existsSync(marker)) return describe()
+  const check = spawnSync('python3', ['-c', 'import datasets, pyarrow'], { encoding: 'utf8' })
+  if (check.status === 0) {
+    process.stderr.write(
+      `memory: rewriting ${sampleDir} with datasets' to_parquet into ${out} (once; a few minutes)\n`,
+    )
+    const t = performance.now()
+    const run = spawnSync('python3', [join(ROOT, 'bench/write_datasets_layout.py'), sampleDir, out], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    })
+    if (run.status === 0 && existsSync(marker)) {
+      process.stderr.write(`memory: rewritten in ${Math.round((performance.now() - t) / 1000)} s\n`)
+      return describe()
+    }
+    process.stdout.write(
+      `  NOTE: bench/write_datasets_layout.py failed (exit ${run.status}): using the generated sample's own layout\n`,
+    )
+  } else {
+    const why = (check.error?.message ?? check.stderr.trim().split('\n').pop() ?? '').trim()
+    process.stdout.write(
+      `  NOTE: python3 with datasets + pyarrow is not available (${why || `exit ${check.status}`}): the files are NOT\n` +
+        `        written by datasets; using the generated sample's own layout (hyparquet-writer). For the real\n` +
+        '        layout: pip install pyarrow datasets, then rerun.\n',
+    )
+  }
+  return {
+    dir: sampleDir,
+    layout: 'generated sample (hyparquet-writer 0.17), NOT the datasets layout',
+    datasetsLayout: false,
+  }
+}
+
+/** Ids and conversation bytes (UTF-8 of every `from` and `value`) of each row of a file, cached by size + mtime. */
+async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] }> {
+  const st = statSync(path)
+  const key = createHash('sha1').update(`${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16)
+  const cacheFile = join(ROOT, '.cache/bench-memory', `rows-${key}.json`)
+  if (existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8'))
+  const t = performance.now()
+  const file = await asyncBufferFromFile(path)
+  const metadata = await parquetMetadataAsync(file)
+  const ids = (await parquetReadObjects({ file, metadata, columns: ['id'] })).map((r) => String(r.id))
+  const bytes: number[] = []
+  // Byte arrays stay bytes (utf8: false): counting needs no string decoding. Bounded slices, never a whole file.
+  for (const group of parquetRowGroups(metadata)) {
+    for (let s = group.start; s < group.start + group.rows; s += 100) {
+      const rows = await parquetReadObjects({
+        file,
+        metadata,
+        columns: ['conversations'],
+        rowStart: s,
+        rowEnd: Math.min(group.start + group.rows, s + 100),
+        utf8: false,
+        useOffsetIndex: true,
+      })
+      for (const row of rows) {
+        let n = 0
+        for (const m of (row.conversations ?? []) as { from?: Uint8Array; value?: Uint8Array }[])
+          n += (m.from?.byteLength ?? 0) + (m.value?.byteLength ?? 0)
+        bytes.push(n)
+      }
+    }
+  }
+  if (bytes.length !== ids.length)
+    throw new Error(`read ${bytes.length} row sizes for ${ids.length} ids in ${path}`)
+  mkdirSync(join(ROOT, '.cache/bench-memory'), { recursive: true })
+  writeFileSync(cacheFile, JSON.stringify({ ids, bytes }))
+  process.stderr.write(
+    `memory: row sizes of ${path} read in ${Math.round((performance.now() - t) / 1000)} s\n`,
+  )
+  return { ids, bytes }
+}
+
+/** Deterministic shuffle (mulberry32). */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0
+  const rand = () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1))
+    ;[out[i], out[j]] = [out[j] as T, out[i] as T]
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The isolate's heap over the inspector, workerd's RSS from /proc
+
+/** One `Runtime.getHeapUsage` answer. */
+interface HeapUsage {
+  usedSize: number
+  totalSize: number
+  backingStorageSize?: number
+  embedderHeapUsedSize?: number
+}
+
+/** A devtools-protocol session with the Worker isolate (`wrangler dev --inspector-port`). */
+class Inspector {
+  private next = 1
+  private readonly waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>()
+  closed = false
+  private readonly ws: WebSocket
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws
+    ws.addEventListener('message', (ev) => {
+      const msg = JSON.parse(String(ev.data)) as {
+        id?: number
+        result?: unknown
+        error?: { message: string }
+      }
+      if (msg.id === undefined) return // events
+      const w = this.waiting.get(msg.id)
+      if (!w) return
+      this.waiting.delete(msg.id)
+      if (msg.error) w.fail(new Error(msg.error.message))
+      else w.ok(msg.result)
+    })
+    ws.addEventListener('close', () => {
+      this.closed = true
+      for (const w of this.waiting.values()) w.fail(new Error('inspector closed'))
+      this.waiting.clear()
+    })
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    let last = ''
+    for (let attempt = 0; attempt < 20; attempt++) {
+      // Node's WebSocket (undici) takes `headers`; without the devtools Origin wrangler's proxy answers 400.
+      const Ctor = WebSocket as unknown as new (
+        url: string,
+        init: { headers: Record<string, string> },
+      ) => WebSocket
+      const ws = new Ctor(`ws://127.0.0.1:${port}/ws`, { headers: { Origin: INSPECTOR_ORIGIN } })
+      const opened = await new Promise<boolean>((ok) => {
+        ws.addEventListener('open', () => ok(true), { once: true })
+        ws.addEventListener(
+          'error',
+          (e) => {
+            last = (e as ErrorEvent).message ?? 'error'
+            ok(false)
+          },
+          { once: true },
+        )
+      })
+      if (opened) return new Inspector(ws)
+      await sleep(500)
+    }
+    throw new Error(`could not connect to the Worker inspector on port ${port}: ${last}`)
+  }
+
+  call<T>(method: string, timeoutMs = 30_000): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('inspector closed'))
+    const id = this.next++
+    return new Promise<T>((ok, fail) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id)
+        fail(new Error(`${method}: no answer in ${timeoutMs} ms`))
+      }, timeoutMs)
+      this.waiting.set(id, {
+        ok: (v) => {
+          clearTimeout(timer)
+          ok(v as T)
+        },
+        fail: (e) => {
+          clearTimeout(timer)
+          fail(e)
+        },
+      })
+      this.ws.send(JSON.stringify({ id, method }))
+    })
+  }
+
+  heap(): Promise<HeapUsage> {
+    return this.call<HeapUsage>('Runtime.getHeapUsage')
+  }
+
+  async gc(timeoutMs: number): Promise<void> {
+    await this.call('HeapProfiler.collectGarbage', timeoutMs)
+  }
+
+  close(): void {
+    this.ws.close()
+  }
+}
+
+/** RSS (bytes) of the workerd processes in a process group (the wrangler dev we started, not anyone else's). */
+function workerdRss(pgid: number): number {
+  let total = 0
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (Number(fields[2]) !== pgid) continue // field 5: process group
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+      if (m) total += Number(m[1]) * 1024
+    } catch {
+      // process ended
+    }
+  }
+  return total
+}
+
+/** Peaks over a window of samples (bytes). */
+export interface Peak {
+  /** max of used + backing + embedder over the samples (one sample's sum, not a sum of maxima). */
+  total: number
+  used: number
+  backing: number
+  embedder: number
+  /** workerd processes' RSS: the whole runtime (dev server, other isolates, allocator slack), not the isolate. */
+  rss: number
+  samples: number
+  /** Longest time between two heap answers (the isolate answers between tasks). */
+  maxGapMs: number
+}
+
+const emptyPeak = (): Peak => ({
+  total: 0,
+  used: 0,
+  backing: 0,
+  embedder: 0,
+  rss: 0,
+  samples: 0,
+  maxGapMs: 0,
+})
+
+/** Polls the heap every 100 ms (one request in flight at a time) and workerd's RSS; keeps per-window and overall peaks. */
+class Sampler {
+  private window = emptyPeak()
+  readonly overall = emptyPeak()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private pending = false
+  private lastAnswer = performance.now()
+  errors = 0
+  private inspector: Inspector
+  private readonly inspectorPort: number
+  private readonly pgid: number
+
+  constructor(inspector: Inspector, inspectorPort: number, pgid: number) {
+    this.inspector = inspector
+    this.inspectorPort = inspectorPort
+    this.pgid = pgid
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), 100)
+  }
+
+  private record(p: Peak, h: HeapUsage, gap: number): void {
+    const backing = h.backingStorageSize ?? 0
+    const embedder = h.embedderHeapUsedSize ?? 0
+    p.total = Math.max(p.total, h.usedSize + backing + embedder)
+    p.used = Math.max(p.used, h.usedSize)
+    p.backing = Math.max(p.backing, backing)
+    p.embedder = Math.max(p.embedder, embedder)
+    p.samples++
+    p.maxGapMs = Math.max(p.maxGapMs, gap)
+  }
+
+  private tick(): void {
+    const rss = workerdRss(this.pgid)
+    this.window.rss = Math.max(this.window.rss, rss)
+    this.overall.rss = Math.max(this.overall.rss, rss)
+    if (this.pending) return
+    this.pending = true
+    this.inspector
+      .heap()
+      .then((h) => {
+        const now = performance.now()
+        const gap = Math.round(now - this.lastAnswer)
+        this.lastAnswer = now
+        this.record(this.window, h, gap)
+        this.record(this.overall, h, gap)
+      })
+      .catch(async () => {
+        this.errors++
+        if (this.inspector.closed) {
+          // workerd restarted the isolate (or the proxy dropped us): reconnect and go on.
+          this.inspector = await Inspector.connect(this.inspectorPort).catch(() => this.inspector)
+        }
+      })
+      .finally(() => {
+        this.pending = false
+      })
+  }
+
+  /** False once `HeapProfiler.collectGarbage` went unanswered (workerd under wrangler dev never answered it here). */
+  gcWorks = true
+
+  /** Start a new window; returns the heap at its start (after a forced GC when the inspector performs one). */
+  async begin(): Promise<{ heap: HeapUsage; gc: boolean } | null> {
+    if (this.gcWorks) {
+      await this.inspector.gc(3000).catch(() => {
+        this.gcWorks = false
+      })
+    }
+    const heap = await this.inspector.heap().catch(() => null)
+    this.window = emptyPeak()
+    this.lastAnswer = performance.now()
+    return heap ? { heap, gc: this.gcWorks } : null
+  }
+
+  /** The current window's peaks. */
+  end(): Peak {
+    return { ...this.window }
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workloads
+
+/** Statuses of many requests, and the first bodies of the failures. */
+interface Outcome {
+  requests: number
+  ok: number
+  /** Non-200 answers by status (`no answer`: network error or client timeout; `200 + broken body`: cut off). */
+  failures: Record<string, number>
+  examples: string[]
+  p50Ms: number
+  p99Ms: number
+  maxMs: number
+  responseBytes: number
+  seconds: number
+}
+
+const nonOk = (o: Outcome) => Object.values(o.failures).reduce((n, v) => n + v, 0)
+
+async function getMany(urls: string[], concurrency: number, timeoutMs = 180_000): Promise<Outcome> {
+  const out: Outcome = {
+    requests: urls.length,
+    ok: 0,
+    failures: {},
+    examples: [],
+    p50Ms: 0,
+    p99Ms: 0,
+    maxMs: 0,
+    responseBytes: 0,
+    seconds: 0,
+  }
+  const times: number[] = []
+  const t0 = performance.now()
+  let next = 0
+  const worker = async () => {
+    for (;;) {
+      const url = urls[next++]
+      if (url === undefined) return
+      const t = performance.now()
+      let status: string
+      let body = ''
+      let res: Response | undefined
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
+        const buf = await res.arrayBuffer()
+        out.responseBytes += buf.byteLength
+        status = String(res.status)
+        if (res.status !== 200) body = new TextDecoder().decode(buf.slice(0, 600))
+      } catch (err) {
+        // No answer at all, or headers (status) then a body that broke off (workerd dropped the connection).
+        status = res ? `${res.status} + broken body` : 'no answer'
+        const cause = (err as { cause?: { message?: string } }).cause?.message
+        body = `${(err as Error).name}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`
+      }
+      times.push(performance.now() - t)
+      if (status === '200') out.ok++
+      else {
+        out.failures[status] = (out.failures[status] ?? 0) + 1
+        if (out.examples.length < 4)
+          out.examples.push(`${status} ${new URL(url).pathname}: ${body.replace(/\s+/g, ' ').slice(0, 400)}`)
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  times.sort((a, b) => a - b)
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0)
+  out.p50Ms = at(0.5)
+  out.p99Ms = at(0.99)
+  out.maxMs = Math.round(times[times.length - 1] ?? 0)
+  out.seconds = Math.round((performance.now() - t0) / 100) / 10
+  return out
+}
+
+function describeOutcome(o: Outcome): string {
+  const fails = Object.entries(o.failures)
+    .map(([s, n]) => `${n}× ${s}`)
+    .join(', ')
+  return (
+    `${o.ok}/${o.requests} answered 200${fails ? `; non-200: ${fails}` : ''}; ` +
+    `${o.seconds} s, latency p50 ${o.p50Ms} ms, p99 ${o.p99Ms} ms, max ${o.maxMs} ms`
+  )
+}
+
+interface StatsBody {
+  complete?: boolean
+  rows?: number
+  rowsTotal?: number
+  categories?: Record<string, unknown>
+}
+
+async function getStats(base: string): Promise<{ status: number; body: StatsBody | null; text: string }> {
+  try {
+    const res = await fetch(`${base}/api/stats?config=${CONFIG}`, { signal: AbortSignal.timeout(120_000) })
+    const text = await res.text()
+    let body: StatsBody | null = null
+    try {
+      body = JSON.parse(text) as StatsBody
+    } catch {
+      body = null
+    }
+    return { status: res.status, body, text }
+  } catch (err) {
+    return { status: 0, body: null, text: `${(err as Error).name}: ${(err as Error).message}` }
+  }
+}
+
+/** Poll stats until complete; progress lines on stdout. */
+async function statsToCompletion(
+  base: string,
+  timeoutMs: number,
+): Promise<{
+  complete: boolean
+  seconds: number
+  rows: number
+  rowsTotal: number
+  polls: number
+  non200: Record<string, number>
+  examples: string[]
+}> {
+  const t0 = performance.now()
+  let lastPrint = 0
+  let rows = 0
+  let rowsTotal = 0
+  let polls = 0
+  const non200: Record<string, number> = {}
+  const examples: string[] = []
+  for (;;) {
+    const r = await getStats(base)
+    polls++
+    if (r.status !== 200) {
+      non200[String(r.status)] = (non200[String(r.status)] ?? 0) + 1
+      if (examples.length < 3) examples.push(`${r.status}: ${r.text.replace(/\s+/g, ' ').slice(0, 300)}`)
+    }
+    rows = r.body?.rows ?? rows
+    rowsTotal = r.body?.rowsTotal ?? rowsTotal
+    const elapsed = performance.now() - t0
+    if (r.body?.complete === true)
+      return {
+        complete: true,
+        seconds: Math.round(elapsed / 100) / 10,
+        rows,
+        rowsTotal,
+        polls,
+        non200,
+        examples,
+      }
+    if (elapsed - lastPrint >= 30_000) {
+      lastPrint = elapsed
+      say(`(b) stats progress: ${rows}/${rowsTotal} rows after ${Math.round(elapsed / 1000)} s`)
+    }
+    if (elapsed > timeoutMs)
+      return {
+        complete: false,
+        seconds: Math.round(elapsed / 100) / 10,
+        rows,
+        rowsTotal,
+        polls,
+        non200,
+        examples,
+      }
+    await sleep(2000)
+  }
+}
+
+/** The export, following `Link: <…>; rel="next"` until there is none; bodies counted as they stream, never kept. */
+async function exportAll(base: string): Promise<{
+  pages: number
+  lines: number
+  bytes: number
+  seconds: number
+  status: number
+  error: string | null
+}> {
+  const t0 = performance.now()
+  let url: string | null = `${base}/api/export.jsonl?config=${CONFIG}&format=openai`
+  let pages = 0
+  let lines = 0
+  let bytes = 0
+  const seen = new Set<string>()
+  while (url) {
+    if (seen.has(url))
+      return { pages, lines, bytes, seconds: 0, status: 200, error: `Link rel=next loops back to ${url}` }
+    seen.add(url)
+    let res: Response
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(600_000) })
+    } catch (err) {
+      return {
+        pages,
+        lines,
+        bytes,
+        seconds: 0,
+        status: 0,
+        error: `${(err as Error).name}: ${(err as Error).message}`,
+      }
+    }
+    if (res.status !== 200) {
+      const text = (await res.text()).replace(/\s+/g, ' ').slice(0, 400)
+      return {
+        pages,
+        lines,
+        bytes,
+        seconds: Math.round((performance.now() - t0) / 100) / 10,
+        status: res.status,
+        error: text,
+      }
+    }
+    pages++
+    try {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        bytes += value.byteLength
+        for (const b of value) if (b === 10) lines++
+      }
+    } catch (err) {
+      return {
+        pages,
+        lines,
+        bytes,
+        seconds: Math.round((performance.now() - t0) / 100) / 10,
+        status: 200,
+        error: `body broke off after ${bytes} bytes: ${(err as Error).message}`,
+      }
+    }
+    const link = res.headers.get('link') ?? ''
+    const next = /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link)?.[1]
+    url = next ? new URL(next, url).toString() : null
+  }
+  return {
+    pages,
+    lines,
+    bytes,
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+    status: 200,
+    error: null,
+  }
+}
+
+/** `/api/traces` URLs: offsets, page sizes, filters and (where the API offers one) a cursor. */
+function listUrls(base: string, rows: number, categories: string[]): string[] {
+  const filters = [
+    '',
+    'error=any',
+    'error=none',
+    'minCalls=20',
+    'maxCalls=5',
+    'tool=terminal',
+    'tool=browser_navigate&error=any',
+    'minMessages=30',
+    'minParallel=2',
+    'q=the',
+    ...categories.slice(0, 6).map((c) => `category=${encodeURIComponent(c)}`),
+  ]
+  const urls: string[] = []
+  for (let i = 0; i < 100; i++) {
+    const filter = filters[i % filters.length] as string
+    const limit = [20, 50, 100][i % 3] as number
+    const offset = filter === '' ? (i * 997) % Math.max(1, rows) : ((i * 37) % 10) * limit
+    urls.push(
+      `${base}/api/traces?config=${CONFIG}&limit=${limit}&offset=${offset}${filter ? `&${filter}` : ''}`,
+    )
+  }
+  return urls
+}
+
+/** Distinct error lines of wrangler's output, most frequent first, and the Queue batches it logged. */
+function logDigest(log: string): {
+  lines: number
+  top: [string, number][]
+  queue: { batches: number; messages: number; acked: number }
+} {
+  const counts = new Map<string, number>()
+  let lines = 0
+  const queue = { batches: 0, messages: 0, acked: 0 }
+  for (const raw of log.split('\n')) {
+    const line = stripVTControlCharacters(raw).trim()
+    // "[wrangler:info] QUEUE hermes-stats-slices 1/2 (5510ms)": messages acknowledged / delivered in one batch.
+    const q = /\bQUEUE \S+ (\d+)\/(\d+)/.exec(line)
+    if (q) {
+      queue.batches++
+      queue.acked += Number(q[1])
+      queue.messages += Number(q[2])
+      if (q[1] === q[2]) continue
+    }
+    if (!/error|exception|canceled|cancelled|hung|dropped|uncaught|exceeded|\b5\d\d\b/i.test(line)) continue
+    if (/Request\.cf|workers\.cloudflare\.com|GetAddrInfoReqWrap|Logs were written/i.test(line)) continue
+    if (/^\[wrangler:info\] GET .* 200 OK/.test(line)) continue
+    lines++
+    // Group by shape: ids, numbers and hex runs vary.
+    const shape = line
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+      .replace(/[0-9a-f]{16,}/gi, '<hex>')
+      .replace(/\d+/g, 'N')
+      .slice(0, 220)
+    counts.set(shape, (counts.get(shape) ?? 0) + 1)
+  }
+  return { lines, top: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8), queue }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Options of {@link benchMemory}. */
+export interface MemoryBenchOptions {
+  /** Only workload (a): the cold-load headline check. */
+  coldloadOnly?: boolean
+  /** Give up on (b) after this many minutes (default 15). */
+  statsTimeoutMin?: number
+  /** Requests in flight for (a) and (c) (default 8). */
+  concurrency?: number
+}
+
+/** Results of {@link benchMemory}: figures for the results JSON and the reasons it failed (empty: passed). */
+export interface MemoryBench {
+  results: Record<string, unknown>
+  failures: string[]
+}
+
+/** Run the memory / cold-load bench over a dataset directory (see the file comment). */
+export async function benchMemory(data: MemoryData, options: MemoryBenchOptions = {}): Promise<MemoryBench> {
+  const concurrency = options.concurrency ?? 8
+  const statsTimeoutMs = (options.statsTimeoutMin ?? 15) * 60_000
+  const file = join(data.dir, 'data', CONFIG, 'train.parquet')
+  const results: Record<string, unknown> = {
+    dataset: data.dir,
+    layout: data.layout,
+    datasetsLayout: data.datasetsLayout,
+  }
+  const failures: string[] = []
+  say(`data: ${file} (${mb(statSync(file).size)} MB), written by ${data.layout}`)
+
+  const md = await parquetMetadataAsync(await asyncBufferFromFile(file))
+  const groups = parquetRowGroups(md)
+  const withIndex = groups.filter((g) => g.offsetIndex).length
+  const codecs = new Set(
+    md.row_groups.flatMap((g) =>
+      g.columns.map((c) => `${c.meta_data?.path_in_schema.join('.')}:${c.meta_data?.codec}`),
+    ),
+  )
+  results.file = {
+    bytes: statSync(file).size,
+    rows: Number(md.num_rows),
+    rowGroups: groups.length,
+    rowsPerGroup: [...new Set(groups.map((g) => g.rows))].slice(0, 5),
+    rowGroupsWithOffsetIndex: withIndex,
+    codecs: [...codecs],
+    createdBy: md.created_by ?? null,
+  }
+  say(
+    `layout: ${fmt(Number(md.num_rows))} rows in ${groups.length} row groups (rows per group ${[...new Set(groups.map((g) => g.rows))].slice(0, 4).join(', ')}${groups.length > 4 ? ', …' : ''}), offset index in ${withIndex}/${groups.length} groups; codecs ${[...new Set([...codecs].map((c) => c.split(':')[1]))].join(', ')}`,
+  )
+
+  const sizes = await rowSizes(file)
+  const order = sizes.ids.map((_, i) => i).sort((a, b) => (sizes.bytes[b] ?? 0) - (sizes.bytes[a] ?? 0))
+  const largest = order.slice(0, 20)
+  const rest = shuffled(order.slice(20), 8)
+  // The 20 largest rows: the odd ranks go to (a), the even ones (the largest) to (c). Nothing is requested twice.
+  const coldA = [...largest.filter((_, k) => k % 2 === 1), ...rest.slice(0, 230)].slice(0, 240)
+  const coldC = [...largest.filter((_, k) => k % 2 === 0), ...rest.slice(230, 720)].slice(0, 500)
+  const rowBytes = (rows: number[]) => Math.max(...rows.map((r) => sizes.bytes[r] ?? 0))
+  results.largestRowBytes = sizes.bytes[order[0] ?? 0] ?? 0
+  say(
+    `rows: largest conversation ${kb(sizes.bytes[order[0] ?? 0] ?? 0)} (UTF-8 of every from + value), median ${kb(sizes.bytes[order[Math.floor(order.length / 2)] ?? 0] ?? 0)}`,
+  )
+
+  const hub = await startFakeHub({ dir: data.dir })
+  const persist = mkdtempSync(join(tmpdir(), 'hte-bench-memory-'))
+  const inspectorPort = await freePort()
+  if (!existsSync(join(ROOT, 'dist/site'))) {
+    // wrangler dev refuses a missing [assets] directory; the API needs none of the site.
+    mkdirSync(join(ROOT, 'dist/site'), { recursive: true })
+    say('note: dist/site was missing: created empty (the API does not use it); npm run build fills it')
+  }
+  const wrangler = await startWranglerDev({
+    vars: { HF_ENDPOINT: hub.url },
+    persistTo: persist,
+    inspectorPort,
+    logLevel: 'info',
+    timeoutMs: 180_000,
+  })
+  const base = wrangler.url
+  const inspector = await Inspector.connect(inspectorPort)
+  const sampler = new Sampler(inspector, inspectorPort, wrangler.pid)
+  sampler.start()
+  const peaks: Record<string, Peak> = {}
+  const line = (what: string, p: Peak) => {
+    say(
+      `isolate peak (used+backing+embedder) during ${what}: ${mb(p.total)} MB  ` +
+        `[peaks alone: used ${mb(p.used)}, backing ${mb(p.backing)}, embedder ${mb(p.embedder)} MB; ${p.samples} samples, max gap ${p.maxGapMs} ms]`,
+    )
+    say(
+      `workerd process RSS peak (whole runtime, not the isolate; baseline-like) during ${what}: ${mb(p.rss)} MB`,
+    )
+  }
+  const measure = async <T>(key: string, what: string, fn: () => Promise<T>): Promise<T> => {
+    const start = await sampler.begin()
+    if (start) {
+      const h = start.heap
+      say(
+        `(${key}) ${what}: isolate heap at the start${start.gc ? ' (after a forced GC)' : ' (no forced GC: the inspector does not perform one)'}: ` +
+          `${mb(h.usedSize + (h.backingStorageSize ?? 0) + (h.embedderHeapUsedSize ?? 0))} MB`,
+      )
+    }
+    const value = await fn()
+    const p = sampler.end()
+    peaks[key] = p
+    line(what, p)
+    return value
+  }
+  try {
+    // (a) Cold traffic while stats compute.
+    const whatA = `${coldA.length} distinct cold traces @${concurrency} while stats compute (largest row ${kb(rowBytes(coldA))})`
+    const a = await measure('a', whatA, async () => {
+      const first = getStats(base)
+      const traces = getMany(
+        coldA.map((r) => `${base}/api/trace/${sizes.ids[r]}`),
+        concurrency,
+      )
+      const [s, t] = await Promise.all([first, traces])
+      return { statsStatus: s.status, statsRows: s.body?.rows ?? null, traces: t }
+    })
+    say(
+      `(a) first /api/stats?config=${CONFIG}: HTTP ${a.statsStatus}${a.statsRows !== null ? `, ${a.statsRows} rows` : ''}`,
+    )
+    say(`(a) ${describeOutcome(a.traces)}`)
+    for (const e of a.traces.examples) say(`    ${e}`)
+    const headline = `${coldA.length} distinct cold traces at concurrency ${concurrency} while stats compute: ${nonOk(a.traces)} non-200`
+    process.stdout.write(`\n  ${headline}\n\n`)
+    results.coldload = { ...a.traces, nonOk: nonOk(a.traces), firstStatsStatus: a.statsStatus, headline }
+    if (nonOk(a.traces) > 0) failures.push(headline)
+
+    if (!options.coldloadOnly) {
+      // (b) Stats to completion.
+      const b = await measure(
+        'b',
+        `stats to completion (polled every 2 s, timeout ${statsTimeoutMs / 60_000} min)`,
+        () => statsToCompletion(base, statsTimeoutMs),
+      )
+      const bLine = b.complete
+        ? `(b) stats complete: ${b.rows}/${b.rowsTotal} rows, ${b.seconds} s after (a) ended`
+        : `(b) stats did NOT complete within ${statsTimeoutMs / 60_000} min: ${b.rows}/${b.rowsTotal} rows after ${b.seconds} s`
+      say(bLine)
+      for (const [s, n] of Object.entries(b.non200)) say(`(b) ${n}× HTTP ${s} from /api/stats`)
+      for (const e of b.examples) say(`    ${e}`)
+      results.stats = b
+      if (!b.complete) failures.push(bLine.slice(4))
+
+      // (c) 500 cold traces.
+      const whatC = `${coldC.length} distinct cold traces @${concurrency} (none requested before; largest row ${kb(rowBytes(coldC))})`
+      const c = await measure('c', whatC, () =>
+        getMany(
+          coldC.map((r) => `${base}/api/trace/${sizes.ids[r]}`),
+          concurrency,
+        ),
+      )
+      say(`(c) ${describeOutcome(c)}`)
+      for (const e of c.examples) say(`    ${e}`)
+      results.coldTraces = { ...c, nonOk: nonOk(c) }
+
+      // (d) 100 list pages.
+      const statsNow = await getStats(base)
+      const categories = Object.keys(
+        (statsNow.body as { categories?: Record<string, unknown> } | null)?.categories ?? {},
+      )
+      const d = await measure('d', '100 /api/traces list pages @4 (offsets, limits 20/50/100, filters)', () =>
+        getMany(listUrls(base, sizes.ids.length, categories), 4),
+      )
+      say(`(d) ${describeOutcome(d)}`)
+      for (const e of d.examples) say(`    ${e}`)
+      results.listPages = { ...d, nonOk: nonOk(d) }
+
+      // (e) Whole-config export.
+      const e = await measure(
+        'e',
+        `the whole-config export /api/export.jsonl?config=${CONFIG}&format=openai (rel=next followed)`,
+        () => exportAll(base),
+      )
+      say(
+        `(e) export: ${e.pages} page${e.pages === 1 ? '' : 's'}, ${fmt(e.lines)} lines, ${mb(e.bytes)} MB in ${e.seconds} s` +
+          (e.error ? `; STOPPED: HTTP ${e.status}: ${e.error}` : ''),
+      )
+      results.export = e
+    }
+
+    const overall = sampler.overall
+    peaks.overall = { ...overall }
+    process.stdout.write('\n')
+    say(
+      `isolate peak (used+backing+embedder) over the whole run: ${mb(overall.total)} MB  (limit ${LIMIT_MB} MB, target ${TARGET_MB} MB)` +
+        `  [used ${mb(overall.used)}, backing ${mb(overall.backing)}, embedder ${mb(overall.embedder)} MB peaks alone]`,
+    )
+    say(`workerd process RSS peak over the whole run (whole runtime, not the isolate): ${mb(overall.rss)} MB`)
+    if (sampler.errors) say(`inspector: ${sampler.errors} heap polls failed (no answer or reconnect)`)
+    if (overall.samples === 0) failures.push('no heap sample was taken: the inspector never answered')
+    else if (overall.total > LIMIT_MB * MB)
+      failures.push(`isolate peak ${mb(overall.total)} MB exceeds ${LIMIT_MB} MB (target ${TARGET_MB} MB)`)
+    results.peaksMB = Object.fromEntries(
+      Object.entries(peaks).map(([k, p]) => [
+        k,
+        {
+          total: mb(p.total),
+          used: mb(p.used),
+          backing: mb(p.backing),
+          embedder: mb(p.embedder),
+          workerdRss: mb(p.rss),
+          samples: p.samples,
+          maxGapMs: p.maxGapMs,
+        },
+      ]),
+    )
+    results.limitMB = LIMIT_MB
+    results.targetMB = TARGET_MB
+
+    const digest = logDigest(wrangler.log())
+    results.wranglerErrorLines = digest.lines
+    if (digest.lines) {
+      say(`wrangler log: ${digest.lines} error-looking lines; most frequent shapes:`)
+      for (const [shape, n] of digest.top) say(`  ${String(n).padStart(5)}× ${shape}`)
+    }
+    results.wranglerErrors = digest.top
+    results.queue = digest.queue
+    say(
+      `Queue (wrangler log): ${digest.queue.batches} batches, ${digest.queue.acked} of ${digest.queue.messages} delivered messages acknowledged`,
+    )
+    const upstream = hub.requests.filter((r) => r.kind === 'cdn' || r.kind === 'resolve')
+    results.upstream = { requests: upstream.length, bytes: upstream.reduce((n, r) => n + r.bytes, 0) }
+    say(
+      `upstream (Hub stand-in) over the run: ${fmt(upstream.length)} requests, ${mb(upstream.reduce((n, r) => n + r.bytes, 0))} MB`,
+    )
+  } finally {
+    sampler.stop()
+    inspector.close()
+    const log = wrangler.log()
+    await wrangler.stop()
+    await hub.close()
+    rmSync(persist, { recursive: true, force: true })
+    mkdirSync(join(ROOT, '.bench'), { recursive: true })
+    writeFileSync(join(ROOT, '.bench/memory-wrangler.log'), log)
+    say('wrangler output kept in .bench/memory-wrangler.log')
+  }
+  results.failures = failures
+  return { results, failures }
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US')
+}
