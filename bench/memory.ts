@@ -111,7 +111,7 @@ export function prepareMemoryData(sampleDir: string): MemoryData {
 /** Ids and conversation bytes (UTF-8 of every `from` and `value`) of each row of a file, cached by size + mtime. */
 async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] }> {
   const st = statSync(path)
-  const key = createHash('sha1').update(`${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16)
+  const key = createHash('sha1').update(`v2\0${path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 16)
   const cacheFile = join(ROOT, '.cache/bench-memory', `rows-${key}.json`)
   if (existsSync(cacheFile)) return JSON.parse(readFileSync(cacheFile, 'utf8'))
   const t = performance.now()
@@ -119,7 +119,8 @@ async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] 
   const metadata = await parquetMetadataAsync(file)
   const ids = (await parquetReadObjects({ file, metadata, columns: ['id'] })).map((r) => String(r.id))
   const bytes: number[] = []
-  // Byte arrays stay bytes (utf8: false): counting needs no string decoding. Bounded slices, never a whole file.
+  // Bounded slices (100 rows), never a whole row group at once. (hyparquet decodes STRING columns even with
+  // utf8: false, so the bytes are counted from the strings.)
   for (const group of parquetRowGroups(metadata)) {
     for (let s = group.start; s < group.start + group.rows; s += 100) {
       const rows = await parquetReadObjects({
@@ -128,13 +129,12 @@ async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] 
         columns: ['conversations'],
         rowStart: s,
         rowEnd: Math.min(group.start + group.rows, s + 100),
-        utf8: false,
         useOffsetIndex: true,
       })
       for (const row of rows) {
         let n = 0
-        for (const m of (row.conversations ?? []) as { from?: Uint8Array; value?: Uint8Array }[])
-          n += (m.from?.byteLength ?? 0) + (m.value?.byteLength ?? 0)
+        for (const m of (row.conversations ?? []) as { from?: unknown; value?: unknown }[])
+          n += utf8Bytes(m.from) + utf8Bytes(m.value)
         bytes.push(n)
       }
     }
@@ -147,6 +147,13 @@ async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] 
     `memory: row sizes of ${path} read in ${Math.round((performance.now() - t) / 1000)} s\n`,
   )
   return { ids, bytes }
+}
+
+/** UTF-8 bytes of a string (or a byte array). */
+function utf8Bytes(v: unknown): number {
+  if (typeof v === 'string') return Buffer.byteLength(v, 'utf8')
+  if (v instanceof Uint8Array) return v.byteLength
+  return 0
 }
 
 /** Deterministic shuffle (mulberry32). */
