@@ -339,8 +339,8 @@ function config(ctx: Ctx, rel: string, lines: number): string {
 }
 
 /** Number of lines for a file of this row (log-normal, scaled by the row's payload factor). */
-export function fileLines(ctx: Ctx, base = 70): number {
-  return Math.max(6, Math.min(4000, Math.round(ctx.rng.lognormal(base * ctx.payload, 0.8))))
+export function fileLines(ctx: Ctx, base = 70, sigma = 0.8): number {
+  return Math.max(6, Math.min(1200, Math.round(ctx.rng.lognormal(base * ctx.payload, sigma))))
 }
 
 /** Content of a file at a project-relative or absolute path. */

@@ -3,7 +3,7 @@
  * the real data has (forced onto fixed row indices so even a small sample has every one of them).
  */
 import { pyJsonDumps } from '../../shared/pyjson.ts'
-import { categoryOfRow } from './catalog.ts'
+import { kimiToolsetAt, placeRow, taskGroupOf } from './catalog.ts'
 import { makeContext } from './context.ts'
 import { type CallOptions, type CallResult, makeCall, unknownToolCall } from './outputs.ts'
 import { Rng } from './random.ts'
@@ -16,7 +16,7 @@ import {
   taskText,
   think,
 } from './text.ts'
-import { FOREIGN_TOOL_NAMES, toolset } from './toolsets.ts'
+import { FOREIGN_TOOL_NAMES, type ToolsetId, toolset } from './toolsets.ts'
 
 /** One row as written to parquet. */
 export interface SampleRow {
@@ -35,6 +35,11 @@ interface Params {
   /** Mean of the gamma part of uncapped message counts (added to 5). */
   gammaMean: number
   gammaShape: number
+  /**
+   * kimi: uncapped message counts are about symmetric (real: median 23 with a mean of 24.34 that includes the
+   * rows at the 54-message cap), so they are drawn from a normal law instead of the gamma one.
+   */
+  normalMessages?: { mean: number; sd: number }
   /** Probability that an uncapped row ends with a gpt turn without calls. */
   endFinalP: number
   /** Share of rows with more than one human turn. */
@@ -53,16 +58,26 @@ interface Params {
   nonAsciiP: number
   /** Payload multiplier of this config (glm rows are bigger on the card). */
   outputScale: number
+  /** Log-space spread of the per-row size factor (some rows handle much bigger files and outputs). */
+  rowSizeSigma: number
+  /** Per-row spread of the parallel-call propensity (log-space). */
+  parallelSigma: number
+  /** Kimi writes `<think>\n ` (a space after the newline) and often starts visible text with spaces. */
+  spaced: boolean
+  /** Per-call rates of the two rare deviations. */
+  unknownToolP: number
+  invalidJsonP: number
 }
 
 const PARAMS: Record<string, Params> = {
   kimi: {
-    capP: 0.07,
-    gammaMean: 18.7,
-    gammaShape: 1.5,
-    endFinalP: 0.6,
+    capP: 0.065,
+    gammaMean: 17.5,
+    gammaShape: 4,
+    normalMessages: { mean: 21, sd: 9 },
+    endFinalP: 0.66,
     multiHumanP: 0.15,
-    parallelP: 0.16,
+    parallelP: 0.155,
     widths: [
       [2, 56],
       [3, 20],
@@ -71,7 +86,9 @@ const PARAMS: Record<string, Params> = {
       [6, 3],
       [7, 2],
       [8, 1.5],
-      [11, 0.5],
+      [10, 0.6],
+      [12, 0.3],
+      [15, 0.15],
     ],
     besideP: 0.28,
     thinkWords: 405,
@@ -79,6 +96,12 @@ const PARAMS: Record<string, Params> = {
     thinkMax: 3500,
     nonAsciiP: 0.06,
     outputScale: 1,
+    rowSizeSigma: 0.6,
+    parallelSigma: 0.8,
+    spaced: true,
+    // DATASET.md: 42 of 106,220 calls name a tool outside the row's toolset; 2 are not valid JSON.
+    unknownToolP: 42 / 106220,
+    invalidJsonP: 2 / 106220,
   },
   'glm-5.1': {
     capP: 0.03,
@@ -99,14 +122,19 @@ const PARAMS: Record<string, Params> = {
     thinkMax: 600,
     nonAsciiP: 0.06,
     outputScale: 3.5,
+    rowSizeSigma: 0.5,
+    parallelSigma: 0.3,
+    spaced: false,
+    unknownToolP: 0.0005,
+    invalidJsonP: 0.00003,
   },
 }
 
 /** Deviations forced onto fixed row indices (each also occurs at a low natural rate). */
 export const FORCED = {
-  invalid_json: [17, 133, 211],
+  invalid_json: [17],
   unbalanced_think: [23, 88, 191],
-  unknown_tool: [5, 47, 112, 230],
+  unknown_tool: [5, 112],
   empty_think: [9, 71, 150],
   non_ascii: [3, 31, 77, 140, 205],
   xss_output: [11, 59, 166],
@@ -120,10 +148,9 @@ export const FORCED = {
 
 export type Deviation = keyof typeof FORCED
 
+/** Natural per-row rates (invalid JSON and unknown tools have per-call rates, see Params). */
 const NATURAL: Partial<Record<Deviation, number>> = {
-  invalid_json: 0.0004,
   unbalanced_think: 0.004,
-  unknown_tool: 0.005,
   xss_output: 0.004,
   truncated_output: 0.004,
 }
@@ -208,7 +235,7 @@ const MULT: Record<string, Weights> = {
   'Repository Tasks': { search_files: 1.6, read_file: 1.6, patch: 2.5, write_file: 0.6 },
 }
 
-function toolWeights(category: string, names: ReadonlySet<string>): [string, number][] {
+function glmToolWeights(category: string, names: ReadonlySet<string>): [string, number][] {
   let w: Weights
   if (category === 'Browser Automation') w = BROWSER
   else if (category === 'Multi-Tool') {
@@ -221,6 +248,78 @@ function toolWeights(category: string, names: ReadonlySet<string>): [string, num
   return Object.entries(w).filter(([k]) => names.has(k))
 }
 
+/**
+ * kimi: weights of the terminal and file tools, tuned so the whole config lands on DATASET.md's tool mix
+ * (terminal 44.2%, write_file 20.4%, read_file 10.4%, search_files 10.0%, patch 2.5%, process 0.8% of calls).
+ */
+const KIMI_CORE: Weights = {
+  terminal: 52,
+  write_file: 23.1,
+  read_file: 10.9,
+  search_files: 11.1,
+  patch: 2.55,
+  process: 0.9,
+}
+
+/** kimi: the other nine tools of the 15-tool agent set (todo, execute_code … memory with 44 calls). */
+const KIMI_AGENT: Weights = {
+  todo: 11,
+  execute_code: 9.1,
+  delegate_task: 1.5,
+  skills_list: 0.63,
+  skill_view: 0.76,
+  skill_manage: 0.5,
+  session_search: 0.88,
+  clarify: 0.88,
+  memory: 0.76,
+}
+
+/**
+ * kimi: browser tools relative to each other (snapshot 2.8%, navigate 2.4%, scroll 1.7%, click 1.7%, then
+ * vision and close …); navigate also opens every browser row.
+ */
+const KIMI_BROWSER: Weights = {
+  browser_snapshot: 29,
+  browser_navigate: 14,
+  browser_scroll: 16.7,
+  browser_click: 16.7,
+  browser_vision: 6.9,
+  browser_close: 4.4,
+  browser_type: 1.5,
+  browser_back: 1,
+  browser_press: 1,
+  browser_console: 0.8,
+  browser_get_images: 0.5,
+}
+
+/** kimi: mild per-category preferences among the core tools. */
+const KIMI_FLAVOUR: Record<string, Weights> = {
+  'Terminal & Coding': { terminal: 1.1 },
+  'Repository Tasks': { search_files: 1.4, read_file: 1.4, patch: 1.5, terminal: 0.85 },
+  'File Operations': { read_file: 1.3, write_file: 1.3, terminal: 0.8 },
+  Scheduling: { terminal: 1.15 },
+}
+
+function scaledWeights(w: Weights, total: number): Weights {
+  const sum = Object.values(w).reduce((a, b) => a + b, 0)
+  return Object.fromEntries(Object.entries(w).map(([k, v]) => [k, (v * total) / sum]))
+}
+
+function kimiToolWeights(category: string, id: ToolsetId): [string, number][] {
+  const core: Weights = { ...KIMI_CORE }
+  for (const [k, m] of Object.entries(KIMI_FLAVOUR[category] ?? {})) core[k] = (core[k] ?? 0) * m
+  let w: Weights
+  if (id === 'core') w = core
+  else if (id === 'agent') w = { ...core, ...KIMI_AGENT }
+  else if (id === 'browser') w = KIMI_BROWSER
+  else if (id === 'browser_core') w = { ...scaledWeights(KIMI_BROWSER, 70), ...scaledWeights(core, 30) }
+  else if (id === 'browser_file') {
+    const files = { write_file: 13, read_file: 6.5, search_files: 4.5, patch: 1 }
+    w = { ...scaledWeights(KIMI_BROWSER, 75), ...files }
+  } else w = { ...scaledWeights(KIMI_BROWSER, 75), terminal: 23, process: 2 }
+  return Object.entries(w)
+}
+
 /** Row structure: episodes (one per human turn) with their calling-turn widths. */
 interface Plan {
   messages: number
@@ -230,6 +329,8 @@ interface Plan {
 }
 
 function planRow(rng: Rng, p: Params, forced: Set<Deviation>): Plan {
+  // Some rows call tools in parallel much more often than others (calls per row reach 78 in kimi).
+  const parallelP = Math.min(0.85, p.parallelP * rng.lognormal(1, p.parallelSigma))
   const capped = forced.has('long_row') || rng.chance(p.capP)
   let e: number
   let m: number
@@ -238,8 +339,12 @@ function planRow(rng: Rng, p: Params, forced: Set<Deviation>): Plan {
     e = 0
   } else {
     e = forced.has('clarify_end') || rng.chance(p.endFinalP) ? 1 : 0
-    do m = 5 + Math.round(rng.gamma(p.gammaShape, p.gammaMean / p.gammaShape))
-    while (m > 53)
+    const nm = p.normalMessages
+    do
+      m = nm
+        ? Math.round(nm.mean + nm.sd * rng.normal())
+        : 5 + Math.round(rng.gamma(p.gammaShape, p.gammaMean / p.gammaShape))
+    while (m > 53 || m < 5)
     if ((m - e) % 2 !== 0) m += m < 53 ? 1 : -1
     if (m - e < 4) m = 4 + e + (e === 0 ? 2 : 0)
   }
@@ -263,7 +368,7 @@ function planRow(rng: Rng, p: Params, forced: Set<Deviation>): Plan {
   }
   counts[0] = (counts[0] ?? 1) + rest
   const episodes = counts.map((n) =>
-    Array.from({ length: n }, () => (rng.chance(p.parallelP) ? rng.weighted(p.widths) : 1)),
+    Array.from({ length: n }, () => (rng.chance(parallelP) ? rng.weighted(p.widths) : 1)),
   )
   const ending = e === 0 ? 'none' : forced.has('clarify_end') || rng.chance(0.06) ? 'question' : 'final'
   return { messages: 1 + 2 * h + e - 1 + 2 * c, episodes, ending }
@@ -292,6 +397,13 @@ const FAILURE_KINDS: readonly [string, number][] = [
 
 function thinkTags(body: string, empty: boolean): string {
   return empty ? '<think>\n</think>\n' : `<think>\n${body}\n</think>\n`
+}
+
+/** Leading spaces of visible text after `</think>` (kimi: often one or two). */
+function lead(rng: Rng, p: Params): string {
+  if (!p.spaced) return ''
+  const x = rng.next()
+  return x < 0.5 ? ' ' : x < 0.7 ? '  ' : ''
 }
 
 function invalidPayload(r: CallResult, variant: number): string {
@@ -327,26 +439,35 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   const p = PARAMS[config] ?? (PARAMS.kimi as Params)
   const rng = new Rng(seed, config, index)
   const forced = forcedFor(index, rng)
-  const cat = categoryOfRow(config, index, seed)
-  const sub = rng.pick(cat.subs)
+  const place = placeRow(config, index, seed)
+  const cat = place.cat
+  // The task and its scenario (project, files, site …) come from the row's task group, so rows that repeat a
+  // task work on the same project; everything else comes from the row's own generator.
+  // kimi repeats tasks like the real config (DATASET.md); glm-5.1 (no published figure) gives each row its own.
+  const tg =
+    config === 'kimi'
+      ? taskGroupOf(config, seed, cat.spec.name, place.rank)
+      : { key: `row-${index}`, sub: rng.int(0, cat.subs.length - 1) }
+  const group = new Rng(seed, config, 'task-group', cat.spec.name, tg.key)
+  const sub = cat.subs[tg.sub % cat.subs.length] as (typeof cat.subs)[number]
   const nonAscii = forced.has('non_ascii') || rng.chance(p.nonAsciiP)
-  const rowPayload = payload * p.outputScale
-  const ctx = makeContext(rng, config, cat.spec.name, sub.name, rowPayload, nonAscii)
-  const ts = toolset(config, rng.weighted(cat.spec.toolsets))
-  let task = taskText(ctx, rng.pick(sub.tasks))
+  const rowPayload = payload * p.outputScale * Math.min(3, Math.max(0.3, rng.lognormal(1, p.rowSizeSigma)))
+  const ctx = makeContext(group, config, cat.spec.name, sub.name, rowPayload, nonAscii)
+  const template = group.pick(sub.tasks)
+  const taskSuffix = group.chance(p.nonAsciiP * 0.3)
+    ? group.pick(['(café menu)', '— urgent', '→ v2', 'für Müller', '日本語 version', '🚀'])
+    : ''
+  ctx.rng = rng
+  const tsId: ToolsetId =
+    config === 'kimi' ? kimiToolsetAt(cat.spec, place.v) : rng.weighted(cat.spec.toolsets)
+  const ts = toolset(config, tsId)
+  let task = taskText(ctx, template)
   if (forced.has('xss_task')) {
     task =
       cat.spec.name === 'Browser Automation'
         ? `Check that the guestbook escapes <img src=x onerror=alert(1)> in comments`
         : `Fix the comment form: <script>alert(1)</script> in a comment runs on ${ctx.project}`
-    ctx.vars.task = task
-  }
-  if (nonAscii && !forced.has('xss_task') && rng.chance(0.3)) {
-    task = taskText(
-      ctx,
-      `${task} ${rng.pick(['(café menu)', '— urgent', '→ v2', 'für Müller', '日本語 version', '🚀'])}`,
-    )
-  }
+  } else if (taskSuffix) task = taskText(ctx, `${task} ${taskSuffix}`)
   ctx.vars.task = task
 
   const plan = planRow(rng, p, forced)
@@ -384,14 +505,14 @@ export function buildRow(config: string, index: number, seed: number, payload: n
     }
   }
   if (forced.has('long_row')) {
-    for (let j = 0; j < 8; j++) {
-      const tool = rng.pick(['write_file', 'read_file', 'terminal'].filter((x) => names.has(x)))
-      inject(rng.int(0, turnCount - 1), { tool, opts: { big: 2 } })
-    }
+    const big = ['write_file', 'read_file', 'terminal'].filter((x) => names.has(x))
+    for (let j = 0; big.length > 0 && j < 4; j++)
+      inject(rng.int(0, turnCount - 1), { tool: rng.pick(big), opts: { big: 2 } })
   }
   const unbalancedTurn = forced.has('unbalanced_think') ? laterTurn() : -1
   const emptyTurn = forced.has('empty_think') ? (turnCount > 1 ? laterTurn() : -1) : -1
-  const weights = toolWeights(ctx.category, names)
+  const weights =
+    config === 'kimi' ? kimiToolWeights(ctx.category, tsId) : glmToolWeights(ctx.category, names)
 
   const messages: { from: string; value: string }[] = [{ from: 'system', value: ts.system }]
   let k = 0 // tool call id counter
@@ -399,6 +520,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   let observation: string | undefined
   const observations: string[] = []
   let askedQuestion = false
+  const sp = p.spaced ? ' ' : ''
   const thinkWords = () =>
     Math.max(6, Math.min(p.thinkMax, Math.round(rng.lognormal(p.thinkWords, p.thinkSigma))))
 
@@ -414,22 +536,30 @@ export function buildRow(config: string, index: number, seed: number, payload: n
       const results: CallResult[] = []
       const payloads: string[] = []
       for (let j = 0; j < n; j++) {
-        const inj = injected[j]
+        let inj = injected[j]
+        if (!inj && turn > 0) {
+          if (rng.chance(p.unknownToolP)) inj = { kind: 'unknown_tool' }
+          else if (rng.chance(p.invalidJsonP)) inj = { kind: 'invalid_json' }
+        }
         let res: CallResult
         let payloadText: string | undefined
         if (inj?.kind === 'unknown_tool') {
           const outside = [
             ...FOREIGN_TOOL_NAMES,
-            ...['browser_navigate', 'execute_code', 'delegate_task', 'web_extract'].filter(
-              (x) => !names.has(x),
-            ),
+            ...[
+              'browser_navigate',
+              'execute_code',
+              'delegate_task',
+              'todo',
+              'memory',
+              'read_file',
+              'terminal',
+            ].filter((x) => !names.has(x)),
           ]
           res = unknownToolCall(ctx, rng.pick(outside))
         } else if (inj?.kind === 'invalid_json') {
-          const base = makeCall(
-            ctx,
-            rng.pick(['terminal', 'write_file', 'read_file'].filter((x) => names.has(x))),
-          )
+          const usable = ['terminal', 'write_file', 'read_file'].filter((x) => names.has(x))
+          const base = makeCall(ctx, usable.length ? rng.pick(usable) : rng.weighted(weights))
           payloadText = invalidPayload(base, variantOf('invalid_json', index, rng))
           res = {
             ...base,
@@ -458,12 +588,14 @@ export function buildRow(config: string, index: number, seed: number, payload: n
       // The assistant turn.
       const intents = results.map((r) => r.intent)
       const emptyThink = turn === emptyTurn || (turn > 0 && rng.chance(0.004))
-      const body = think(ctx, {
-        words: thinkWords(),
-        observation,
-        intents,
-        first: t === 0 && (ep === 0 || !observation),
-      })
+      const body =
+        sp +
+        think(ctx, {
+          words: thinkWords(),
+          observation,
+          intents,
+          first: t === 0 && (ep === 0 || !observation),
+        })
       let head = thinkTags(body, emptyThink)
       if (turn === unbalancedTurn) {
         const v = variantOf('unbalanced_think', index, rng)
@@ -471,7 +603,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
         else if (v === 1) head = `<think>\n${body}\n</think>\n</think>\n`
         else head = `<think>\n${body}\n<think>\nLet me reconsider.\n</think>\n`
       }
-      const text = rng.chance(p.besideP) ? `${besideText(ctx, intents)}\n` : ''
+      const text = rng.chance(p.besideP) ? `${lead(rng, p)}${besideText(ctx, intents)}\n` : ''
       const value =
         `${head}${text}${payloads.map((x) => `<tool_call>\n${x}\n</tool_call>\n`).join('')}`.trimEnd()
       messages.push({ from: 'gpt', value })
@@ -489,9 +621,9 @@ export function buildRow(config: string, index: number, seed: number, payload: n
     const last = ep === plan.episodes.length - 1
     const kind = last ? plan.ending : rng.chance(0.3) ? 'question' : 'final'
     if (kind !== 'none') {
-      const body = think(ctx, { words: thinkWords(), observation, intents: [], first: false })
+      const body = sp + think(ctx, { words: thinkWords(), observation, intents: [], first: false })
       const answer = kind === 'question' ? clarifyingQuestion(ctx) : finalAnswer(ctx, observations)
-      messages.push({ from: 'gpt', value: `${thinkTags(body, false)}${answer}`.trim() })
+      messages.push({ from: 'gpt', value: `${thinkTags(body, false)}${lead(rng, p)}${answer}`.trim() })
       askedQuestion = kind === 'question'
     }
   })

@@ -241,3 +241,230 @@ export function measure(rows: ReadRow[]): Measure {
     deviations: dev,
   }
 }
+
+/** Summary of a numeric distribution. */
+export interface Dist {
+  min: number
+  median: number
+  mean: number
+  p95: number
+  p99: number
+  max: number
+}
+
+/** Summary of a list of numbers (nearest-rank quantiles). */
+export function dist(values: number[]): Dist {
+  const s = values.slice().sort((a, b) => a - b)
+  const sum = s.reduce((a, b) => a + b, 0)
+  return {
+    min: s[0] ?? 0,
+    median: quantile(s, 0.5),
+    mean: sum / Math.max(1, s.length),
+    p95: quantile(s, 0.95),
+    p99: quantile(s, 0.99),
+    max: s[s.length - 1] ?? 0,
+  }
+}
+
+/** The six kimi toolsets, told apart by which tools a row's `tools` column lists. */
+export type ToolsetKind =
+  | 'core'
+  | 'agent'
+  | 'browser+core'
+  | 'browser+file'
+  | 'browser+terminal'
+  | 'browser'
+  | 'other'
+
+/** Classifies a toolset by its tool names (the shape DATASET.md describes for kimi). */
+export function toolsetKind(names: ReadonlySet<string>): ToolsetKind {
+  const browser = [...names].some((n) => n.startsWith('browser_'))
+  const terminal = names.has('terminal')
+  const file = names.has('read_file')
+  if (!browser) {
+    if (!terminal || !file) return 'other'
+    return names.has('delegate_task') ? 'agent' : 'core'
+  }
+  if (terminal && file) return 'browser+core'
+  if (file) return 'browser+file'
+  if (terminal) return 'browser+terminal'
+  return 'browser'
+}
+
+/** The figures DATASET.md ("Real distributions", "Format facts") gives for the real kimi config. */
+export interface Realism {
+  rows: number
+  /** Characters per row with every `<think>…</think>` removed (all messages, system included). */
+  charsNoThink: Dist
+  /** Characters per tool message. */
+  toolMessageChars: Dist
+  /** Characters of the `tools` column. */
+  toolsChars: Dist
+  distinctTasks: number
+  /** Rows of the most repeated task. */
+  topTaskRows: number
+  /** Parsed calls per tool name. */
+  toolCalls: Record<string, number>
+  /** Calls in gpt messages (parsed or not). */
+  calls: number
+  parsedCalls: number
+  malformedCalls: number
+  outOfToolsetCalls: number
+  responses: number
+  toolsets: Record<ToolsetKind, number>
+  messagesPerRow: Dist
+  callsPerRow: Dist
+  roles: Record<string, number>
+  gptWithCalls: number
+  gptWithoutCalls: number
+  /** Calling turns that also hold visible text (outside think and calls). */
+  callTurnsWithText: number
+  /** Calling turns with more than one call. */
+  parallelTurns: number
+  /** Non-empty think blocks, and those whose body starts with a space (`<think>\n `). */
+  thinkBlocks: number
+  thinkSpaced: number
+  thinkWords: number
+  /** gpt messages with visible text after `</think>`, and those whose text starts with a space. */
+  visibleAfterThink: number
+  visibleSpaced: number
+  /** Top-level keys of tool response `content` objects. */
+  responseKeys: Record<'error' | 'exit_code' | 'success' | 'status', number>
+}
+
+const THINK_BLOCK = /<think>[\s\S]*?<\/think>/g
+
+/** Measures rows the way the independent full parse of the real kimi config did (DATASET.md). */
+export function measureRealism(rows: ReadRow[]): Realism {
+  const charsNoThink: number[] = []
+  const toolMsg: number[] = []
+  const toolsChars: number[] = []
+  const msgs: number[] = []
+  const callsPer: number[] = []
+  const tasks = new Map<string, number>()
+  const toolCalls: Record<string, number> = {}
+  const toolsets = {
+    core: 0,
+    agent: 0,
+    'browser+core': 0,
+    'browser+file': 0,
+    'browser+terminal': 0,
+    browser: 0,
+    other: 0,
+  }
+  const roles: Record<string, number> = {}
+  const responseKeys = { error: 0, exit_code: 0, success: 0, status: 0 }
+  const out = {
+    calls: 0,
+    parsedCalls: 0,
+    malformedCalls: 0,
+    outOfToolsetCalls: 0,
+    responses: 0,
+    gptWithCalls: 0,
+    gptWithoutCalls: 0,
+    callTurnsWithText: 0,
+    parallelTurns: 0,
+    thinkBlocks: 0,
+    thinkSpaced: 0,
+    thinkWords: 0,
+    visibleAfterThink: 0,
+    visibleSpaced: 0,
+  }
+  const toolsetCache = new Map<string, { names: Set<string>; kind: ToolsetKind }>()
+  for (const row of rows) {
+    let ts = toolsetCache.get(row.tools)
+    if (!ts) {
+      let names: Set<string>
+      try {
+        names = new Set(
+          (JSON.parse(row.tools) as { function: { name: string } }[]).map((t) => t.function.name),
+        )
+      } catch {
+        names = new Set()
+      }
+      ts = { names, kind: toolsetKind(names) }
+      toolsetCache.set(row.tools, ts)
+    }
+    toolsets[ts.kind]++
+    toolsChars.push(row.tools.length)
+    tasks.set(row.task, (tasks.get(row.task) ?? 0) + 1)
+    msgs.push(row.conversations.length)
+    let chars = 0
+    let calls = 0
+    for (const m of row.conversations) {
+      roles[m.from] = (roles[m.from] ?? 0) + 1
+      const visible = m.value.replace(THINK_BLOCK, '')
+      chars += visible.length
+      if (m.from === 'tool') {
+        toolMsg.push(m.value.length)
+        for (const r of m.value.matchAll(RESPONSE_RE)) {
+          out.responses++
+          try {
+            const body = JSON.parse(r[1] as string) as { content: unknown }
+            const c = body.content
+            if (c && typeof c === 'object' && !Array.isArray(c))
+              for (const k of Object.keys(responseKeys) as (keyof typeof responseKeys)[])
+                if (k in c) responseKeys[k]++
+          } catch {
+            // counted as a response only
+          }
+        }
+      }
+      if (m.from !== 'gpt') continue
+      const blocks = [...m.value.matchAll(BLOCK_RE)].map((x) => x[1] as string)
+      calls += blocks.length
+      for (const t of m.value.matchAll(THINK_RE)) {
+        const body = t[1] as string
+        if (body.trim().length === 0) continue
+        out.thinkBlocks++
+        if (body.startsWith(' ')) out.thinkSpaced++
+        out.thinkWords += body.split(/\s+/).filter(Boolean).length
+      }
+      const close = m.value.lastIndexOf('</think>\n')
+      if (close >= 0) {
+        const after = m.value.slice(close + 9)
+        if (after.length > 0 && !after.startsWith('<tool_call>')) {
+          out.visibleAfterThink++
+          if (after.startsWith(' ')) out.visibleSpaced++
+        }
+      }
+      if (blocks.length === 0) {
+        out.gptWithoutCalls++
+        continue
+      }
+      out.gptWithCalls++
+      if (blocks.length > 1) out.parallelTurns++
+      if (visible.replace(BLOCK_RE, '').trim().length > 0) out.callTurnsWithText++
+      for (const b of blocks) {
+        try {
+          const name = String((JSON.parse(b) as { name?: unknown }).name)
+          out.parsedCalls++
+          toolCalls[name] = (toolCalls[name] ?? 0) + 1
+          if (!ts.names.has(name)) out.outOfToolsetCalls++
+        } catch {
+          out.malformedCalls++
+        }
+      }
+    }
+    out.calls += calls
+    callsPer.push(calls)
+    charsNoThink.push(chars)
+  }
+  let topTaskRows = 0
+  for (const n of tasks.values()) topTaskRows = Math.max(topTaskRows, n)
+  return {
+    rows: rows.length,
+    charsNoThink: dist(charsNoThink),
+    toolMessageChars: dist(toolMsg),
+    toolsChars: dist(toolsChars),
+    distinctTasks: tasks.size,
+    topTaskRows,
+    toolCalls: Object.fromEntries(Object.entries(toolCalls).sort((a, b) => b[1] - a[1])),
+    toolsets,
+    messagesPerRow: dist(msgs),
+    callsPerRow: dist(callsPer),
+    roles,
+    responseKeys,
+    ...out,
+  }
+}

@@ -66,7 +66,22 @@ function lines(n: number, make: (i: number) => string): string {
   return out.join('\n')
 }
 
-function scaled(ctx: Ctx, base: number, opts: CallOptions, sigma = 0.7): number {
+/**
+ * Size knobs, tuned so a kimi sample measures like DATASET.md's real distributions (tool messages: median
+ * 431, p95 10,118 characters; rows without think: median 50,522, p95 177,028).
+ */
+const SIZE = {
+  /** Mean lines of a project file seen for the first time (read_file, cat, patch). */
+  readLines: 260,
+  /** Mean lines of a file written with write_file. */
+  writeLines: 370,
+  /** Log-space spread of file sizes. */
+  fileSigma: 0.7,
+  /** Default log-space spread of output line counts. */
+  outSigma: 1.0,
+}
+
+function scaled(ctx: Ctx, base: number, opts: CallOptions, sigma = SIZE.outSigma): number {
   return Math.max(
     1,
     Math.min(20000, Math.round(ctx.rng.lognormal(base * ctx.payload * (opts.big ?? 1), sigma))),
@@ -92,7 +107,7 @@ export function fileText(ctx: Ctx, path: string, linesHint?: number): string {
   const p = abs(ctx, path)
   let text = ctx.fileCache.get(p)
   if (text === undefined) {
-    text = fileContent(ctx, p, linesHint ?? fileLines(ctx))
+    text = fileContent(ctx, p, linesHint ?? fileLines(ctx, SIZE.readLines, SIZE.fileSigma))
     ctx.fileCache.set(p, text)
   }
   return text
@@ -721,7 +736,7 @@ const utf8 = new TextEncoder()
 
 function readFile(ctx: Ctx, opts: CallOptions): CallResult {
   const r = ctx.rng
-  if (opts.fail || (!opts.xss && r.chance(0.07))) {
+  if (opts.fail || (!opts.xss && r.chance(0.12))) {
     const p = missingPath(ctx)
     const similar = [abs(ctx, r.pick(ctx.extras)), abs(ctx, r.pick(ctx.files))].slice(0, r.int(0, 2))
     return {
@@ -776,7 +791,7 @@ function readFile(ctx: Ctx, opts: CallOptions): CallResult {
 
 function writeFile(ctx: Ctx, opts: CallOptions): CallResult {
   const r = ctx.rng
-  if (opts.fail || r.chance(0.012)) {
+  if (opts.fail || r.chance(0.02)) {
     const p = r.pick(['/etc/nginx/sites-available/default', '/usr/local/bin/backup.sh', '/etc/cron.d/backup'])
     return {
       name: 'write_file',
@@ -798,7 +813,11 @@ function writeFile(ctx: Ctx, opts: CallOptions): CallResult {
         `data/report.${ctx.vars.ext === 'json' ? 'md' : 'csv'}`,
       ])
   const path = abs(ctx, rel)
-  const content = fileContent(ctx, path, opts.big ? bigLines(ctx) : fileLines(ctx, 80))
+  const content = fileContent(
+    ctx,
+    path,
+    opts.big ? bigLines(ctx) : fileLines(ctx, SIZE.writeLines, SIZE.fileSigma),
+  )
   ctx.fileCache.set(path, content)
   return {
     name: 'write_file',
@@ -862,6 +881,18 @@ function patchFile(ctx: Ctx, opts: CallOptions): CallResult {
 
 function searchFiles(ctx: Ctx, opts: CallOptions): CallResult {
   const r = ctx.rng
+  if (r.chance(0.05)) {
+    const path = abs(ctx, r.pick(['lib', 'app', 'source', 'pkg', 'internal/api', 'srv']))
+    const pattern = r.pick([ctx.fn, 'TODO', r.pick(IDENTS)])
+    return {
+      name: 'search_files',
+      args: { pattern, path },
+      content: { error: `Path not found: ${path}`, total_count: 0 },
+      failed: true,
+      observation: `${path} does not exist`,
+      intent: `search for ${pattern}`,
+    }
+  }
   if (r.chance(0.3)) {
     const glob = r.pick(['*.py', '*.ts', '*.md', '*config*', '*.json', '*.sh', '*test*'])
     const found = [...ctx.files, ...ctx.tests, ...ctx.extras]
@@ -1118,8 +1149,22 @@ function executeCode(ctx: Ctx, opts: CallOptions): CallResult {
 
 function processTool(ctx: Ctx): CallResult {
   const r = ctx.rng
-  const id = ctx.processes.length ? r.pick(ctx.processes) : `proc_${r.hex(12)}`
-  const action = ctx.processes.length ? r.pick(['poll', 'log', 'wait', 'kill']) : 'list'
+  const known = ctx.processes.length > 0
+  const id = known ? r.pick(ctx.processes) : `proc_${r.hex(12)}`
+  const action = known
+    ? r.pick(['poll', 'log', 'wait', 'kill'])
+    : r.chance(0.3)
+      ? 'list'
+      : r.pick(['poll', 'wait'])
+  if (!known && action !== 'list')
+    return {
+      name: 'process',
+      args: { action, session_id: id },
+      content: { status: 'not_found', error: `No process with session_id ${id}` },
+      failed: true,
+      observation: `there is no background process ${id}`,
+      intent: 'check the background process',
+    }
   if (action === 'list')
     return {
       name: 'process',
@@ -1355,7 +1400,7 @@ function browserFail(name: string, args: Record<string, unknown>, error: string)
 
 function browser(ctx: Ctx, name: string, opts: CallOptions): CallResult {
   const r = ctx.rng
-  const fail = opts.fail || (!opts.xss && r.chance(0.07))
+  const fail = opts.fail || (!opts.xss && r.chance(0.11))
   switch (name) {
     case 'browser_navigate': {
       const url = ctx.site.url

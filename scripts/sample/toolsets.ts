@@ -469,6 +469,52 @@ const SPECS: ToolSpec[] = [
   },
 ]
 
+/**
+ * Usage guidance appended to the descriptions (hermes-agent's descriptions are long: the real kimi `tools`
+ * column is 5,334 to 24,878 characters for 11 to 26 tools). Lengths are tuned so the six kimi toolsets
+ * measure like DATASET.md (see KIMI_SETS).
+ */
+const GUIDANCE: Record<string, string> = {
+  terminal:
+    '\n\nWhen to use: builds, installs, git, running scripts and tests, package managers, network checks, and anything else that needs a real shell. Prefer the dedicated file tools for reading, searching and editing files: their output is structured and cheaper.\n\nForeground commands (default) return when they finish, with combined stdout and stderr in `output` and the process status in `exit_code`. A non-zero exit code is not an error of the tool: read the output and decide. Use `timeout` for long builds or downloads instead of splitting them artificially.\n\nBackground commands (`background=true`) return at once with a `session_id`; poll them with the process tool. Use this for dev servers, watchers and anything that never exits. Never run interactive programs (vim, less, top, python without arguments): they block until the timeout.\n\nEach call runs in a fresh shell, but the working directory and files persist. Chain dependent steps with `&&` and pass `workdir` rather than relying on a previous `cd`. Quote paths that contain spaces.',
+  process:
+    '\n\nTypical flow: start a server with terminal(background=true), then `poll` until it prints its ready line, exercise it with curl or the browser, and `kill` it when done. `log` returns the full output with pagination when `poll` only shows the tail. `wait` is for jobs that finish on their own, such as a long test run started in the background. Processes that exit keep their final output and exit code until they are listed once more. Output is kept until killed.',
+  read_file: '\n\nLarge files are paginated: continue with `offset`.',
+  write_file: '\n\nReturns the number of bytes written and whether parent directories were created.',
+  patch: '\n\nPrefer patch over write_file for small changes to large files.',
+  search_files: '\n\nResults are capped by `limit`; use `offset` to page through them.',
+  todo: '\n\nWhen to use: multi-step work where the user benefits from seeing progress, requests that list several deliverables, or tasks that will span many tool calls. Skip it for single quick actions.\n\nGood items are concrete and verifiable ("Add a --dry-run flag to backup.sh", not "Improve script"). Update the list as soon as the state of an item changes instead of batching updates at the end. If the plan changes, cancel the obsolete items rather than deleting them so the history stays visible. The tool returns the full list and a summary with counts per status after every write.\n\nKeep the list short (3 to 10 items) and at a consistent level of detail. Mark an item in_progress before starting it and completed right after verifying it, so the list always reflects the real state of the work.',
+  memory:
+    "\n\nWhat to save: stable facts that will matter in a future session, such as the user's name and role, preferred languages and tools, formatting preferences, project locations, deploy procedures, credentials locations (never the secrets themselves), and lessons learned from mistakes. What not to save: one-off task details, large outputs, anything already in the current conversation only, or guesses.\n\nActions: 'add' appends an entry; 'replace' swaps the entry containing `old_text` for the new content; 'remove' deletes the entry containing `old_text`. The response shows the current entries and how much of the character budget is used. When memory is nearly full, merge related entries or remove stale ones before adding more. Entries should be short, declarative sentences. Avoid duplicates: check the current entries first.",
+  clarify:
+    "\n\nGood reasons to ask: the request is ambiguous in a way that changes the result (which of two databases, overwrite or keep), the action is destructive or irreversible, or required information (a path, an account, a date) is missing and cannot be discovered with the other tools. Bad reasons: confirming something you could check yourself, or asking permission for routine steps. Ask one focused question at a time and offer concrete choices when they exist. In non-interactive runs the tool returns an error; then pick the most reasonable default and say which one you chose.\n\nThe response contains the question, the choices offered and the user's answer.",
+  execute_code:
+    "\n\nAvailable inside the script: terminal(command, timeout=None, workdir=None) returns a dict with output and exit_code; read_file(path, offset=1, limit=500) returns a dict with content and total_lines; write_file(path, content); search_files(pattern, target='content', path='.', file_glob=None, limit=50); patch(path, old_string, new_string); web_extract(urls). Each helper call counts as a tool call and runs with the same permissions as the direct tool.\n\nWhen to use: loops over many files, aggregating or filtering large outputs before they reach your context, retries with custom logic, or chains of calls where each step depends on parsing the previous result. When not to use: a single command (use terminal) or a single file edit (use patch).\n\nThe script runs with Python 3.11 and the standard library plus the packages installed in the environment. Keep the printed output short and structured (JSON is good): only stdout comes back, stderr is dropped unless the script fails. On an exception the traceback is returned with status 'error'. The response reports how many tool calls the script made and how long it ran.\n\nLimits: scripts time out after 300 seconds and may make at most 50 tool calls. Network access follows the same rules as the terminal. Files written by the script persist like any other file. Do not use the script to hide destructive operations from the user: the same approval rules apply as for direct tool calls, and blocked commands fail inside the script too.",
+  delegate_task:
+    "\n\nWhen to delegate: independent pieces of work that need many tool calls of their own (auditing a module, researching alternatives, writing tests for a separate package), or exploration whose intermediate output would flood your context. When not to delegate: small tasks you can do in a few calls, work that needs the user's input, or steps that depend on each other in sequence.\n\nWrite each goal as a complete brief: what to do, where the files are, what done looks like, and what format the summary should take. Subagents cannot ask you questions and cannot see your conversation, your memory or earlier tool results. Results come back as one summary per task with its status, the number of API calls it used and its duration. Review summaries critically: a subagent may report success without having verified its work, so spot-check important claims yourself. Failed tasks report why they stopped, for example the iteration limit.",
+  session_search:
+    "\n\nHow it works: past sessions are indexed by their messages and tool results. The query is matched against that index, the best sessions are loaded, and each one is summarized with respect to the query. Results include the session id, when it happened, and the summary.\n\nTips: search for distinctive terms (project names, error messages, file names, commands) rather than generic words. If nothing is found, try a shorter or differently worded query before concluding that the topic was never discussed. Do not search for things the user just told you in this conversation.\n\nUse `role_filter` to restrict matches to the user's own words when looking for a past request or preference, and to assistant messages when looking for a command or fix you produced.",
+  skills_list:
+    '\n\nSkills are organized by category (for example software-development, devops, data, writing). Check the list at the start of a complex or recurring task: an existing skill usually encodes steps, pitfalls and commands that worked before, and following it is faster than rediscovering them. The listing only shows names, categories and one-line descriptions; load the full text with skill_view before applying a skill.\n\nIf no skill fits, do the task normally and consider saving the procedure with skill_manage afterwards. Pass `category` to narrow a long list to one area.',
+  skill_view:
+    '\n\nThe main SKILL.md holds the procedure: when to use the skill, prerequisites, numbered steps, verification, and known pitfalls. Linked files hold supporting material such as reference notes, templates and helper scripts; load them only when a step needs them. Follow the procedure unless the current situation clearly differs, and say so when you deviate. If a skill turns out to be wrong or outdated, fix it with skill_manage after the task succeeds.\n\nIf the skill does not exist, the response says so and lists similar names.',
+  skill_manage:
+    "\n\nA good skill has YAML frontmatter (name, description, optional category and tags) and a markdown body with: when to use it, prerequisites, numbered steps with the exact commands, how to verify the result, and pitfalls with their fixes. Write it for a future session that knows nothing about today's conversation. Do not store secrets, personal data or one-off details.\n\nUse 'patch' for small corrections, 'edit' to rewrite a skill that drifted, 'write_file' to add a template or script next to SKILL.md, and 'delete' only when a skill is wrong and cannot be fixed. Names must be unique within the skills directory; creating a skill with an existing name fails.\n\nAfter a create or edit, view the skill once to check that the frontmatter parses and the steps read well. Keep each skill focused on one kind of task; split a skill that grew to cover several unrelated procedures into separate skills with clear names.",
+  browser_navigate: ' Redirects are followed; the final URL and page title are returned.',
+  browser_snapshot: ' Take a new snapshot after every navigation or click.',
+  browser_click: ' Links and buttons that open a new page wait for it to load.',
+  browser_type: ' To submit, follow with browser_press Enter or click the submit button.',
+  browser_scroll: ' Scrolls one viewport height; take a snapshot afterwards to see the new elements.',
+  browser_back: ' Returns the URL of the page it went back to.',
+  browser_press: ' The key goes to the focused element.',
+  browser_close: ' Further browser calls start a new session.',
+  browser_get_images: ' Returns absolute URLs and alt text.',
+  browser_vision: ' Slower than browser_snapshot; use it when the text snapshot is not enough.',
+  browser_console: ' Messages are kept from the last navigation on.',
+}
+
+for (const spec of SPECS) spec.description += GUIDANCE[spec.name] ?? ''
+
 /** Every tool the generator knows, by name. */
 export const TOOLS: ReadonlyMap<string, ToolSpec> = new Map(SPECS.map((s) => [s.name, s]))
 
@@ -510,66 +556,132 @@ export const GLM_EXTRA_TOOL_NAMES = [
   'image_generate',
 ] as const
 
-/** Names that appear in calls but belong to no toolset (the "unknown tool" deviation). */
+/**
+ * Names that appear in calls but belong to no toolset (the "unknown tool" deviation). The real kimi config
+ * has 42 such calls with 29 names, such as "shell" and " functions read_file" (DATASET.md); the others here
+ * are invented in the same spirit. Tools of another toolset (a browser tool in a core row) count too.
+ */
 export const FOREIGN_TOOL_NAMES = [
-  'web_search',
+  'shell',
+  ' functions read_file',
+  'functions.terminal',
   'bash',
   'python',
+  'web_search',
   'str_replace_editor',
   'list_directory',
   'open_url',
+  'run_command',
+  'execute_command',
+  'file_read',
+  'read',
+  'cat',
+  'view_file',
+  'edit_file',
+  'create_file',
+  'apply_patch',
+  'grep',
+  'find_files',
+  'run_python',
+  'fetch',
+  'http_get',
+  'browser_open',
+  ' functions terminal',
+  'terminal.run',
 ]
 
 const BROWSER = KIMI_TOOL_NAMES.filter((n) => n.startsWith('browser_'))
 const FILE = ['read_file', 'write_file', 'patch', 'search_files']
+const TERMINAL = ['terminal', 'process']
 const SKILLS = ['skills_list', 'skill_view', 'skill_manage']
+const AGENT_EXTRAS = [
+  'todo',
+  'memory',
+  'clarify',
+  'execute_code',
+  'delegate_task',
+  'session_search',
+  ...SKILLS,
+]
 
-/** Toolset ids; six per config. */
-export type ToolsetId = 'full' | 'coding' | 'browser' | 'files' | 'agent' | 'planning'
+/** Toolset ids of glm-5.1 (its real toolsets are not published: six invented ones, larger than kimi's). */
+export type GlmToolsetId = 'full' | 'coding' | 'browser' | 'files' | 'agent' | 'planning'
 
-const KIMI_SETS: Record<ToolsetId, readonly string[]> = {
-  full: KIMI_TOOL_NAMES.filter((n) => !n.startsWith('browser_')).concat(BROWSER),
-  coding: [
-    'terminal',
-    'process',
-    ...FILE,
-    'execute_code',
-    'todo',
-    'memory',
-    'clarify',
-    'delegate_task',
-    'session_search',
-    ...SKILLS,
-  ],
-  browser: [...BROWSER, 'terminal', ...FILE, 'todo', 'memory', 'clarify', 'execute_code'],
-  files: [...FILE, 'terminal', 'process', 'todo', 'memory', 'clarify'],
-  agent: [
-    'terminal',
-    'process',
-    ...FILE,
-    'execute_code',
-    'delegate_task',
-    'memory',
-    'session_search',
-    ...SKILLS,
-    'todo',
-    'clarify',
-  ],
-  planning: ['todo', 'memory', 'clarify', 'session_search', ...FILE, 'terminal', 'skills_list', 'skill_view'],
+/**
+ * Toolset ids of kimi: the six toolsets DATASET.md describes ("core file/terminal tools 6,071 rows; a 15-tool
+ * agent set 527; browser + core 658; browser + file tools 185; browser + terminal 167; browser only 38").
+ */
+export type KimiToolsetId =
+  | 'core'
+  | 'agent'
+  | 'browser_core'
+  | 'browser_file'
+  | 'browser_terminal'
+  | 'browser'
+
+export type ToolsetId = GlmToolsetId | KimiToolsetId
+
+/**
+ * With the descriptions above, the `tools` column of these sets is 8,709 (core), 24,878 (agent), 14,043,
+ * 10,197, 9,178 and 5,333 characters: with the row shares below, min 5,334 / median 8,709 / mean 10,312 /
+ * max 24,878 like the real column.
+ */
+const KIMI_SETS: Record<KimiToolsetId, readonly string[]> = {
+  core: [...TERMINAL, ...FILE],
+  agent: [...TERMINAL, ...FILE, ...AGENT_EXTRAS],
+  browser_core: [...TERMINAL, ...FILE, ...BROWSER],
+  browser_file: [...FILE, ...BROWSER],
+  browser_terminal: [...TERMINAL, ...BROWSER],
+  browser: [...BROWSER],
 }
 
-const GLM_SETS: Record<ToolsetId, readonly string[]> = {
-  full: [...KIMI_SETS.full, ...GLM_EXTRA_TOOL_NAMES],
-  coding: [...KIMI_SETS.coding, 'web_extract', 'vision_analyze'],
-  browser: [...KIMI_SETS.browser, 'web_extract', 'vision_analyze', 'session_search'],
-  files: [...KIMI_SETS.files, 'web_extract', 'execute_code'],
-  agent: [...KIMI_SETS.agent, 'web_extract', 'vision_analyze', 'image_generate', 'text_to_speech'],
-  planning: [...KIMI_SETS.planning, 'web_extract', 'text_to_speech', 'execute_code'],
+const KIMI_FULL = [...TERMINAL, ...FILE, ...AGENT_EXTRAS, ...BROWSER]
+
+const GLM_SETS: Record<GlmToolsetId, readonly string[]> = {
+  full: [...KIMI_FULL, ...GLM_EXTRA_TOOL_NAMES],
+  coding: [...TERMINAL, ...FILE, ...AGENT_EXTRAS, 'web_extract', 'vision_analyze'],
+  browser: [
+    ...BROWSER,
+    'terminal',
+    ...FILE,
+    'todo',
+    'memory',
+    'clarify',
+    'execute_code',
+    'web_extract',
+    'vision_analyze',
+    'session_search',
+  ],
+  files: [...FILE, ...TERMINAL, 'todo', 'memory', 'clarify', 'web_extract', 'execute_code'],
+  agent: [
+    ...TERMINAL,
+    ...FILE,
+    ...AGENT_EXTRAS,
+    'web_extract',
+    'vision_analyze',
+    'image_generate',
+    'text_to_speech',
+  ],
+  planning: [
+    'todo',
+    'memory',
+    'clarify',
+    'session_search',
+    ...FILE,
+    'terminal',
+    'skills_list',
+    'skill_view',
+    'web_extract',
+    'text_to_speech',
+    'execute_code',
+  ],
 }
 
 /** Config name -> toolset id -> tool names. */
 export function toolsetNames(config: string, id: ToolsetId): readonly string[] {
-  return (config === 'kimi' ? KIMI_SETS : GLM_SETS)[id]
+  const names = config === 'kimi' ? KIMI_SETS[id as KimiToolsetId] : GLM_SETS[id as GlmToolsetId]
+  if (!names) throw new Error(`no toolset ${id} in ${config}`)
+  return names
 }
 
 /** A rendered toolset: names, the `tools` column text and the system message. */
@@ -626,5 +738,7 @@ export function toolset(config: string, id: ToolsetId): Toolset {
   return ts
 }
 
-/** All toolset ids. */
-export const TOOLSET_IDS: readonly ToolsetId[] = ['full', 'coding', 'browser', 'files', 'agent', 'planning']
+/** All toolset ids of a config. */
+export function toolsetIds(config: string): readonly ToolsetId[] {
+  return Object.keys(config === 'kimi' ? KIMI_SETS : GLM_SETS) as ToolsetId[]
+}
