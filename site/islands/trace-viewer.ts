@@ -1,9 +1,10 @@
 /**
- * The trace viewer island (`/trace/<id>`): loads `GET /api/trace/:id` and replays it. Step permalinks
- * (`#step-7`) scroll to and highlight a step; `j` / `k` move between steps; a raw/pretty toggle shows the
- * original messages; the training-mask view (`#mask`) marks every message trained or masked and, for the
- * traces the build tokenized (`/masks/index.json`), shows token counts and the tokens themselves. Every string
- * from the trace (and every token piece) goes into the DOM as text, never as HTML.
+ * The trace viewer island (`/trace/<id>`): loads `GET /api/trace/:id` (pinned to the page's revision, api.ts)
+ * and replays it. Step permalinks (`#step-7`) scroll to and highlight a step; `j` / `k` move between steps;
+ * a raw/pretty toggle shows the original messages; the training-mask view (`#mask`) marks every message
+ * trained or masked and, for the traces the build tokenized (`/masks/index.json`), shows token counts and
+ * the tokens themselves. Every string from the trace (and every token piece) goes into the DOM as text,
+ * never as HTML.
  *
  * Rendering a long trace stays smooth: the whole DOM is built off-document in one fragment and attached
  * once, the raw view is only built when first asked for, folded outputs keep their full text out of the DOM
@@ -12,6 +13,7 @@
  */
 import type { Call, Message, Response, Step, Trace } from '../../shared/types.ts'
 import type { MaskMessage, TraceMask } from '../lib/tokens.ts'
+import { apiUrl } from './api.ts'
 import { copyButton, el, fmtInt, problemOf, showProblem } from './dom.ts'
 
 declare global {
@@ -428,7 +430,14 @@ function gapText(mask: TraceMask, a: number, b: number): string {
 
 /** One `<span>` per listed token, trained ones highlighted, with message labels and gap markers. */
 function tokenView(mask: TraceMask): HTMLElement {
-  const box = el('div', { class: 'tokens', id: 'mask-tokens' })
+  // A scroll box: focusable, so the tokens can be scrolled by keyboard (WCAG 2.1.1).
+  const box = el('div', {
+    class: 'tokens',
+    id: 'mask-tokens',
+    tabindex: '0',
+    role: 'region',
+    'aria-labelledby': 'mask-tokens-title',
+  })
   const frag = document.createDocumentFragment()
   let r = 0
   let seg = 0
@@ -539,7 +548,7 @@ function maskView(trace: Trace, id: string): HTMLElement {
   const exportsLine = el('span', {})
   EXPORTS.forEach((x, i) => {
     if (i > 0) exportsLine.append(' · ')
-    exportsLine.append(el('a', { href: `${api}?format=${x.format}` }, x.label))
+    exportsLine.append(el('a', { href: apiUrl(api, { format: x.format }) }, x.label))
   })
   const rows = el('tbody')
   trace.messages.forEach((m, i) => {
@@ -653,9 +662,9 @@ function header(trace: Trace, id: string): HTMLElement {
   const exports = el('p', { class: 'exports' }, 'Export: ')
   EXPORTS.forEach((x, i) => {
     if (i > 0) exports.append(' · ')
-    exports.append(el('a', { href: `${api}?format=${x.format}` }, x.label))
+    exports.append(el('a', { href: apiUrl(api, { format: x.format }) }, x.label))
   })
-  exports.append(' · ', el('a', { href: api }, 'Replay JSON'))
+  exports.append(' · ', el('a', { href: apiUrl(api) }, 'Replay JSON'))
   const toolset = el('ul', { class: 'toolset' })
   for (const t of trace.tools) {
     toolset.append(el('li', {}, el('code', {}, t.name), t.description ? ` — ${t.description}` : ''))
@@ -731,7 +740,7 @@ async function load(
 ): Promise<void> {
   let trace: Trace
   try {
-    const response = await fetch(`/api/trace/${encodeURIComponent(id)}`, {
+    const response = await fetch(apiUrl(`/api/trace/${encodeURIComponent(id)}`), {
       headers: { accept: 'application/json' },
     })
     if (!response.ok) {

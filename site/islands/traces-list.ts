@@ -1,9 +1,10 @@
 /**
  * The drill-down list island (`/traces/`): a filter form over `GET /api/traces`, paging, and the state in the
- * URL query, so every view is shareable and back/forward work. While the API is still computing row
+ * URL query, so every view is shareable and back/forward work. Requests pin the page's revision (api.ts). While the API is still computing row
  * summaries (`complete: false`), it says how far it got and polls until done.
  */
 import type { TraceSummary } from '../../shared/types.ts'
+import { apiUrl } from './api.ts'
 import { el, fmtInt, problemOf, showProblem } from './dom.ts'
 
 /** `GET /api/traces` answer. */
@@ -207,7 +208,7 @@ export function startTracesList(): void {
     e.results.setAttribute('aria-busy', 'true')
     if (!poll) e.status.textContent = 'Loading…'
     try {
-      const response = await fetch(`/api/traces?${query}`, {
+      const response = await fetch(apiUrl('/api/traces', query), {
         signal: mine.signal,
         headers: { accept: 'application/json' },
       })

@@ -12,6 +12,7 @@ import type { ChartName, DrillDownParams } from '../../shared/charts.ts'
 import { CHART_NAMES, renderChart } from '../../shared/charts.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'
 import { type Digest, digestDatasetDir } from './digest.ts'
+import { inlineSvg } from './inline-svg.ts'
 import { slugMap } from './slug.ts'
 
 /** The dataset directory the site is built from. */
@@ -24,6 +25,8 @@ interface Memo {
   stats?: Promise<StatsSet>
   digest?: Promise<Digest>
   charts: Map<string, string>
+  /** CSS of the inline charts (the same for every chart). */
+  chartCss?: string
 }
 
 const MEMO_KEY = Symbol.for('hermes-trace-explorer.site-data')
@@ -66,7 +69,30 @@ export function tracesHref(params: DrillDownParams): string {
   return query ? `/traces/?${query}` : '/traces/'
 }
 
-/** A rendered chart: the SVG markup and its viewBox size (to reserve its box before it paints). */
+/** A commit sha: the only revision form the API pins (`?revision=`); a branch name is never sent. */
+const SHA = /^[0-9a-f]{40}$/
+
+/**
+ * The revision every API link and request of the site carries (`?revision=<sha>`), so drill-down lists,
+ * traces, exports and embedded charts answer from the exact data the pages were built from (answers for a
+ * pinned sha are immutable). Undefined when the build's revision is not a commit sha (then nothing is pinned).
+ */
+export function apiRevision(revision: string): string | undefined {
+  return SHA.test(revision) ? revision : undefined
+}
+
+/**
+ * `path` of the API with `params` and the pinned revision: `/api/charts/top-tools.svg?config=all&revision=…`.
+ */
+export function apiHref(path: string, revision: string, params: Record<string, string> = {}): string {
+  const query = new URLSearchParams(params)
+  const pin = apiRevision(revision)
+  if (pin) query.set('revision', pin)
+  const q = query.toString()
+  return q ? `${path}?${q}` : path
+}
+
+/** A rendered chart: the inline SVG markup (see `inlineSvg`) and its viewBox size. */
 export interface RenderedChart {
   name: ChartName
   svg: string
@@ -76,7 +102,8 @@ export interface RenderedChart {
 
 /**
  * Chart `name` over `stats` as inline SVG, bars linking to the drill-down list. The SVG is built by
- * `shared/charts.ts`, which escapes every text and attribute, so it is safe to inline.
+ * `shared/charts.ts`, which escapes every text and attribute, so it is safe to inline; its styles move to
+ * `/charts.css` (`chartStylesheet`), so the page needs no inline style.
  */
 export function chartSvg(
   name: ChartName,
@@ -88,14 +115,30 @@ export function chartSvg(
   let svg = m.charts.get(key)
   if (svg === undefined) {
     const { document } = parseHTML('<!doctype html><html><body></body></html>')
-    svg = renderChart(name, stats, document as unknown as Document, {
+    const rendered = renderChart(name, stats, document as unknown as Document, {
       href: tracesHref,
       heading: options.heading,
     })
+    const inline = inlineSvg(rendered)
+    if (inline.css !== chartStylesheet(stats)) {
+      throw new Error(`chart ${name}: its styles differ from /charts.css (site/lib/inline-svg.ts)`)
+    }
+    svg = inline.svg
     m.charts.set(key, svg)
   }
   const [, , w, h] = (/viewBox="([^"]+)"/.exec(svg)?.[1] ?? '0 0 720 400').split(/\s+/).map(Number)
   return { name, svg, width: w ?? 720, height: h ?? 400 }
+}
+
+/** The CSS of the inline charts (`/charts.css`): the styles every rendered chart carries, as one file. */
+export function chartStylesheet(stats: Stats[]): string {
+  const m = memo()
+  if (m.chartCss === undefined) {
+    const { document } = parseHTML('<!doctype html><html><body></body></html>')
+    const name = CHART_NAMES[0] as ChartName
+    m.chartCss = inlineSvg(renderChart(name, stats, document as unknown as Document)).css
+  }
+  return m.chartCss
 }
 
 /** Every chart name, in the report's order. */
