@@ -77,7 +77,7 @@ const PARAMS: Record<string, Params> = {
     normalMessages: { mean: 21, sd: 9 },
     endFinalP: 0.66,
     multiHumanP: 0.15,
-    parallelP: 0.155,
+    parallelP: 0.158,
     widths: [
       [2, 56],
       [3, 20],
@@ -97,7 +97,7 @@ const PARAMS: Record<string, Params> = {
     nonAsciiP: 0.06,
     outputScale: 1,
     rowSizeSigma: 0.6,
-    parallelSigma: 0.8,
+    parallelSigma: 0.55,
     spaced: true,
     // DATASET.md: 42 of 106,220 calls name a tool outside the row's toolset; 2 are not valid JSON.
     unknownToolP: 42 / 106220,
@@ -121,7 +121,7 @@ const PARAMS: Record<string, Params> = {
     thinkSigma: 0.6,
     thinkMax: 600,
     nonAsciiP: 0.06,
-    outputScale: 3.5,
+    outputScale: 4.5,
     rowSizeSigma: 0.5,
     parallelSigma: 0.3,
     spaced: false,
@@ -506,7 +506,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   }
   if (forced.has('long_row')) {
     const big = ['write_file', 'read_file', 'terminal'].filter((x) => names.has(x))
-    for (let j = 0; big.length > 0 && j < 4; j++)
+    for (let j = 0; big.length > 0 && j < 3; j++)
       inject(rng.int(0, turnCount - 1), { tool: rng.pick(big), opts: { big: 2 } })
   }
   const unbalancedTurn = forced.has('unbalanced_think') ? laterTurn() : -1
@@ -578,7 +578,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
             first && names.has('browser_navigate') && ctx.category === 'Browser Automation'
               ? 'browser_navigate'
               : rng.weighted(weights)
-          res = makeCall(ctx, tool, forced.has('long_row') ? { big: 1.5 } : {})
+          res = makeCall(ctx, tool)
         }
         results.push(res)
         payloads.push(

@@ -334,8 +334,9 @@ export interface Realism {
 
 const THINK_BLOCK = /<think>[\s\S]*?<\/think>/g
 
-/** Measures rows the way the independent full parse of the real kimi config did (DATASET.md). */
-export function measureRealism(rows: ReadRow[]): Realism {
+/** An incremental `measureRealism`: add rows one by one, so a large sample need not sit in memory. */
+export function realismMeter(): { add: (row: ReadRow) => void; result: () => Realism } {
+  let rowCount = 0
   const charsNoThink: number[] = []
   const toolMsg: number[] = []
   const toolsChars: number[] = []
@@ -371,7 +372,8 @@ export function measureRealism(rows: ReadRow[]): Realism {
     visibleSpaced: 0,
   }
   const toolsetCache = new Map<string, { names: Set<string>; kind: ToolsetKind }>()
-  for (const row of rows) {
+  const add = (row: ReadRow): void => {
+    rowCount++
     let ts = toolsetCache.get(row.tools)
     if (!ts) {
       let names: Set<string>
@@ -450,21 +452,31 @@ export function measureRealism(rows: ReadRow[]): Realism {
     callsPer.push(calls)
     charsNoThink.push(chars)
   }
-  let topTaskRows = 0
-  for (const n of tasks.values()) topTaskRows = Math.max(topTaskRows, n)
-  return {
-    rows: rows.length,
-    charsNoThink: dist(charsNoThink),
-    toolMessageChars: dist(toolMsg),
-    toolsChars: dist(toolsChars),
-    distinctTasks: tasks.size,
-    topTaskRows,
-    toolCalls: Object.fromEntries(Object.entries(toolCalls).sort((a, b) => b[1] - a[1])),
-    toolsets,
-    messagesPerRow: dist(msgs),
-    callsPerRow: dist(callsPer),
-    roles,
-    responseKeys,
-    ...out,
+  const result = (): Realism => {
+    let topTaskRows = 0
+    for (const n of tasks.values()) topTaskRows = Math.max(topTaskRows, n)
+    return {
+      rows: rowCount,
+      charsNoThink: dist(charsNoThink),
+      toolMessageChars: dist(toolMsg),
+      toolsChars: dist(toolsChars),
+      distinctTasks: tasks.size,
+      topTaskRows,
+      toolCalls: Object.fromEntries(Object.entries(toolCalls).sort((a, b) => b[1] - a[1])),
+      toolsets,
+      messagesPerRow: dist(msgs),
+      callsPerRow: dist(callsPer),
+      roles,
+      responseKeys,
+      ...out,
+    }
   }
+  return { add, result }
+}
+
+/** Measures rows the way the independent full parse of the real kimi config did (DATASET.md). */
+export function measureRealism(rows: Iterable<ReadRow>): Realism {
+  const meter = realismMeter()
+  for (const row of rows) meter.add(row)
+  return meter.result()
 }

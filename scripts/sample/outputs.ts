@@ -734,6 +734,26 @@ function numbered(
 
 const utf8 = new TextEncoder()
 
+/** A JSON-lines data export of `n` records (long lines). */
+function jsonLines(ctx: Ctx, n: number): string {
+  const r = ctx.rng
+  const out: string[] = []
+  for (let i = 0; i < n; i++)
+    out.push(
+      dumps({
+        id: `${r.hex(8)}-${r.hex(4)}`,
+        ts: `${isoDate(r)}T${String(r.int(0, 23)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}:${String(r.int(0, 59)).padStart(2, '0')}Z`,
+        user: `${r.pick(PEOPLE).toLowerCase()}${r.int(1, 999)}`,
+        event: r.pick(['page_view', 'checkout', 'signup', 'refund', 'login', 'search']),
+        [r.pick(IDENTS)]: r.int(0, 99999),
+        amount: f(r.int(100, 999999) / 100),
+        tags: r.sample(TOPICS, r.int(1, 3)),
+        ok: r.chance(0.9),
+      }),
+    )
+  return `${out.join('\n')}\n`
+}
+
 function readFile(ctx: Ctx, opts: CallOptions): CallResult {
   const r = ctx.rng
   if (opts.fail || (!opts.xss && r.chance(0.12))) {
@@ -757,13 +777,23 @@ function readFile(ctx: Ctx, opts: CallOptions): CallResult {
       intent: `read ${p}`,
     }
   }
-  const file = opts.xss ? 'templates/index.html' : anyFile(ctx)
+  // Rarely a whole data export, read with the maximum limit (the real largest tool message is 310,274 chars).
+  const dump = !opts.xss && !opts.big && r.chance(0.004)
+  const file = opts.xss
+    ? 'templates/index.html'
+    : dump
+      ? `data/${r.pick(['events', 'orders', 'export', 'records'])}.jsonl`
+      : anyFile(ctx)
   if (opts.xss) ctx.fileCache.set(abs(ctx, file), html(ctx, scaled(ctx, 40, opts), xssSet(r)))
+  if (dump) ctx.fileCache.set(abs(ctx, file), jsonLines(ctx, r.int(400, 1300)))
   const text = fileText(ctx, file, opts.big ? bigLines(ctx) : undefined)
   const args: Record<string, unknown> = { path: abs(ctx, file) }
   let offset = 1
   let limit = 500
-  if (r.chance(0.15)) {
+  if (dump) {
+    limit = 2000
+    args.limit = limit
+  } else if (r.chance(0.15)) {
     offset = r.int(1, 60)
     limit = r.pick([40, 80, 100, 200])
     args.offset = offset
@@ -1358,9 +1388,9 @@ function skills(ctx: Ctx, name: string): CallResult {
 
 // ---------------------------------------------------------------------------------------------- browser
 
-function snapshotText(ctx: Ctx, opts: CallOptions): { text: string; count: number } {
+function snapshotText(ctx: Ctx, opts: CallOptions, full: boolean): { text: string; count: number } {
   const r = ctx.rng
-  const n = scaled(ctx, 25, opts)
+  const n = scaled(ctx, full ? 120 : 60, opts, 0.8)
   const out = ['- banner:', `  - link "${ctx.site.name}" [ref=e1]`, '  - navigation:']
   let ref = 2
   const xss = opts.xss ? xssSet(r) : []
@@ -1425,12 +1455,17 @@ function browser(ctx: Ctx, name: string, opts: CallOptions): CallResult {
     }
     case 'browser_snapshot': {
       if (fail) return browserFail(name, {}, 'No browser session. Call browser_navigate first.')
-      const s = snapshotText(ctx, opts)
       const full = r.chance(0.2)
+      const s = snapshotText(ctx, opts, full)
+      // The compact view is cut at 8,000 characters (the tool's description says so).
+      const snapshot =
+        !full && !opts.xss && s.text.length > 8000
+          ? `${s.text.slice(0, 8000)}\n... [snapshot truncated at 8000 chars; use full=true for the complete page]`
+          : s.text
       return {
         name,
         args: full ? { full: true } : {},
-        content: { success: true, snapshot: s.text, element_count: s.count },
+        content: { success: true, snapshot, element_count: s.count },
         failed: false,
         observation: opts.xss
           ? 'the page shows raw script payloads from the comments'

@@ -12,12 +12,17 @@ import { buildRow } from '../../scripts/sample/conversation.ts'
 import { DEVIATIONS, type Measure, measure, type ReadRow } from '../../scripts/sample/measure.ts'
 import { CONFIG_PATHS, GENERATOR_VERSION, generateSample, SCALES } from '../../scripts/sample.ts'
 import { parseJsonPy, pyJsonDumps } from '../../shared/pyjson.ts'
+import { CARD as CARD_NUMBERS } from '../../site/lib/card.ts'
 
 const SEED = 1234
-const CARD = {
-  kimi: { messages: 24.3, calls: 13.9, think: 414 },
-  'glm-5.1': { messages: 19.1, calls: 9.7, think: 70 },
-} as const
+/** The dataset card's averages (site/lib/card.ts, the project's one copy of the card's numbers). */
+const CARD = Object.fromEntries(
+  CONFIG_PATHS.map(({ config }) => {
+    const c = CARD_NUMBERS[config]
+    if (!c) throw new Error(`no card numbers for ${config}`)
+    return [config, { messages: c.messagesPerRow, calls: c.toolCallsPerRow, think: c.thinkWords }]
+  }),
+) as Record<string, { messages: number; calls: number; think: number }>
 
 let dirA = ''
 let dirB = ''
@@ -209,7 +214,7 @@ describe('markup', () => {
 
 describe('realism', () => {
   for (const { config } of CONFIG_PATHS) {
-    const card = CARD[config]
+    const card = CARD[config]!
     it(`${config}: messages, calls and parallel turns near the card`, () => {
       const { m } = files[config]!
       expect(m.messages.mean).toBeGreaterThan(card.messages * 0.85)
