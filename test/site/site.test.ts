@@ -2,37 +2,58 @@
  * The site in a real browser, end to end: the Astro build and the Worker (`wrangler dev`, API + assets) over
  * the generated test sample served by the local Hub stand-in (see harness.ts). Screenshots land in
  * .cache/screenshots/ for people to look at.
+ *
+ * Every page opened here records its API requests (each must pin the build's revision) and its
+ * Content-Security-Policy violations (there must be none); axe-core checks WCAG 2 A/AA in both colour schemes.
  */
 import { execFile } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CHART_NAMES } from '../../shared/charts.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'
-import { ROOT, SCREENSHOT_DIR, type SiteHarness, startSite } from './harness.ts'
+import { ROOT, SCREENSHOT_DIR, SITE_DIR, type SiteHarness, startSite } from './harness.ts'
 
 let site: SiteHarness
 
 /** The API computes row summaries through a Queue: lists may be partial for a while. */
 const API_WAIT_MS = 60_000
 
+/** The commit sha the site was built at (`<meta name="hte-revision">`): every API request must pin it. */
+let REVISION: string
+
+/** Every `/api/*` request a page opened by `open()` made, and every CSP violation one reported. */
+const apiRequests: string[] = []
+const cspViolations: string[] = []
+
 beforeAll(async () => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   site = await startSite()
+  const html = await (await fetch(`${site.baseUrl}/`)).text()
+  REVISION = /<meta name="hte-revision" content="([0-9a-f]{40})"/.exec(html)?.[1] ?? ''
 }, 300_000)
 
 afterAll(async () => {
   await site?.close()
 })
 
-/** A page with console errors, page errors and dialogs recorded (a dialog is an XSS that ran). */
+/**
+ * A page with console errors, page errors and dialogs recorded (a dialog is an XSS that ran), and the API
+ * requests it made (pathname and query, in order).
+ */
 interface Opened {
   page: Page
   errors: string[]
   dialogs: string[]
+  api: string[]
 }
+
+/** Logs every Content-Security-Policy violation of the page as a console error (before any page script). */
+const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber)
+})`
 
 async function open(path: string, options: { width?: number; height?: number } = {}): Promise<Opened> {
   const page = await site.browser.newPage({
@@ -41,8 +62,18 @@ async function open(path: string, options: { width?: number; height?: number } =
   })
   const errors: string[] = []
   const dialogs: string[] = []
+  const api: string[] = []
+  await page.addInitScript(CSP_LISTENER)
+  page.on('request', (r) => {
+    const url = new URL(r.url())
+    if (url.origin === site.baseUrl && url.pathname.startsWith('/api/')) {
+      api.push(url.pathname + url.search)
+      apiRequests.push(url.pathname + url.search)
+    }
+  })
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text())
+    if (m.text().startsWith('CSP violation')) cspViolations.push(`${path}: ${m.text()}`)
   })
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
   page.on('dialog', (d) => {
@@ -50,7 +81,18 @@ async function open(path: string, options: { width?: number; height?: number } =
     void d.dismiss()
   })
   await page.goto(`${site.baseUrl}${path}`, { waitUntil: 'load' })
-  return { page, errors, dialogs }
+  return { page, errors, dialogs, api }
+}
+
+/** The revision an API URL (path + query) pins, or null. */
+function pinnedIn(url: string): string | null {
+  return new URL(url, 'http://x').searchParams.get('revision')
+}
+
+/** Every API URL in `urls` pins the build's revision; there is at least one. */
+function expectPinned(urls: string[], what: string): void {
+  expect(urls.length, `${what}: no API request or link to check`).toBeGreaterThan(0)
+  for (const url of urls) expect(pinnedIn(url), `${what}: ${url}`).toBe(REVISION)
 }
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
@@ -160,6 +202,14 @@ describe('report', () => {
     // dataset directory the site was built from.
     const cli = await statsCliOutput(site.datasetDir)
     expect(await page.locator('[data-revision]').first().getAttribute('data-revision')).toBe(cli.revision)
+    // The page names the dataset and the revision it was built at, and pins that sha for the API.
+    expect(REVISION).toBe(cli.revision)
+    const banner = (await page.locator('.provenance').textContent()) ?? ''
+    expect(banner).toContain(cli.dataset)
+    expect(banner).toContain(cli.revision.slice(0, 7))
+    const footer = (await page.locator('.site-footer').textContent()) ?? ''
+    expect(footer).toContain(cli.dataset)
+    expect(footer).toContain(cli.revision)
     const configs = Object.keys(cli.configs)
     expect(configs.length).toBeGreaterThan(0)
     const table = page.locator('table.metrics').first()
@@ -172,9 +222,32 @@ describe('report', () => {
         expectShown(cells[i] as string, expected(cli.configs[config] as Stats), `${key} of ${config}`)
       }
     }
-    // The embed snippets get the page's origin.
+    // The embed snippets get the page's origin and pin the build's revision.
     const url = await page.locator('#embed-top-tools-url').inputValue()
-    expect(url).toBe(`${site.baseUrl}/api/charts/top-tools.svg?config=all`)
+    expect(url).toBe(`${site.baseUrl}/api/charts/top-tools.svg?config=all&revision=${REVISION}`)
+    await expect(page.locator('#embed-top-tools-iframe').inputValue()).resolves.toContain(
+      `src="${site.baseUrl}/embed/top-tools/?revision=${REVISION}"`,
+    )
+    await expect(page.locator('#embed-top-tools-img').inputValue()).resolves.toContain(
+      `src="${site.baseUrl}/api/charts/top-tools.svg?config=all&amp;revision=${REVISION}"`,
+    )
+    const snippets = await page
+      .locator('details.embed textarea')
+      .evaluateAll((ts) => ts.map((t) => (t as HTMLTextAreaElement).value))
+    expect(snippets).toHaveLength(3 * CHART_NAMES.length)
+    for (const snippet of snippets) expect(snippet).toContain(`revision=${REVISION}`)
+    // Links into the API pin it too.
+    const apiLinks = await page
+      .locator('a[href*="/api/"]')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''))
+    expectPinned(apiLinks, 'API links of the report')
+    // Every chart has its numbers as a table behind a disclosure.
+    expect(await page.locator('section.chart details.chart-data table.chart-table').count()).toBe(
+      CHART_NAMES.length,
+    )
+    for (const table of await page.locator('table.chart-table').all()) {
+      expect(await table.locator('tbody tr').count()).toBeGreaterThan(0)
+    }
     await shot(page, 'report-top.png')
     await page.emulateMedia({ colorScheme: 'dark' })
     await shot(page, 'report-dark.png')
@@ -186,7 +259,7 @@ describe('report', () => {
   }, 60_000)
 
   test('a click on a bar lands on the filtered list; a click on a row opens the viewer', async () => {
-    const { page, errors } = await open('/')
+    const { page, errors, api } = await open('/')
     const bar = page.locator('#chart-top-tools svg a').first()
     const href = await bar.getAttribute('href')
     expect(href).toMatch(/^\/traces\/\?config=[\w.-]+&tool=\w+$/)
@@ -206,6 +279,46 @@ describe('report', () => {
     await page.waitForURL(/\/trace\/[\w-]+$/)
     await page.waitForSelector('article.step')
     expect(await page.locator('h1.trace-task').textContent()).toBe(task)
+    // The list and the trace came from the API at the build's revision.
+    expect(api.some((u) => u.startsWith('/api/traces?'))).toBe(true)
+    expect(api.some((u) => u.startsWith('/api/trace/'))).toBe(true)
+    expectPinned(api, 'drill-down requests')
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
+
+  test('a bar’s drill-down lists as many rows as its data table counts', async () => {
+    // Categories count rows: the list behind a bar must hold exactly that many (same revision, same rows).
+    const { page, errors } = await open('/')
+    const bar = page.locator('#chart-categories svg a').first()
+    const href = (await bar.getAttribute('href')) ?? ''
+    const params = new URLSearchParams(href.split('?')[1])
+    const config = params.get('config') ?? ''
+    const category = params.get('category') ?? ''
+    expect(category).toBeTruthy()
+    const shown = await page.evaluate(
+      ([c, k]) =>
+        Array.from(document.querySelectorAll('#chart-categories-data tbody tr'))
+          .find((tr) => tr.getAttribute('data-key') === k)
+          ?.querySelector(`td[data-config="${c}"][data-measure="count"]`)?.textContent ?? '',
+      [config, category],
+    )
+    const count = Number(shown.replace(/,/g, ''))
+    expect(count, `table count of ${config} / ${category}: ${shown}`).toBeGreaterThan(0)
+    await bar.click()
+    await page.waitForURL(/\/traces\/\?/)
+    await waitForRows(page)
+    // Complete counts only (a partial list says "so far" and polls).
+    await page.waitForFunction(
+      () => {
+        const text = document.querySelector('#status')?.textContent ?? ''
+        return text.includes('matching') && !text.includes('so far')
+      },
+      null,
+      { timeout: API_WAIT_MS },
+    )
+    const status = (await page.locator('#status').textContent()) ?? ''
+    expect(Number(/of ([\d,]+) matching/.exec(status)?.[1]?.replace(/,/g, ''))).toBe(count)
     expect(errors).toEqual([])
     await page.close()
   }, 120_000)
@@ -321,8 +434,10 @@ describe('trace viewer', () => {
     expect(steps).toBeGreaterThan(10)
     const id = href.split('/').pop() as string
     for (const format of ['openai', 'openai-raw', 'sharegpt', 'sts']) {
-      expect(await page.locator(`.exports a[href="/api/trace/${id}?format=${format}"]`).count()).toBe(1)
+      const link = `.exports a[href="/api/trace/${id}?format=${format}&revision=${REVISION}"]`
+      expect(await page.locator(link).count(), link).toBe(1)
     }
+    expect(await page.locator(`.exports a[href="/api/trace/${id}?revision=${REVISION}"]`).count()).toBe(1)
     await shot(page, 'trace-viewer-long.png')
     // Folded outputs open and close.
     const fold = page.locator('button.fold').first()
@@ -535,25 +650,50 @@ describe('other pages', () => {
     await missing.page.close()
   }, 60_000)
 
-  test('the embed page shows the chart from the API, for all configs or one', async () => {
+  test('the embed page shows the chart from the API at the build’s revision, for all configs or one', async () => {
     const cases: [string, string][] = [
       ['', 'all'],
       ['?config=kimi', 'kimi'],
       ['?config=nope', 'all'],
+      ['?config=glm-5.1&revision=main', 'glm-5.1'],
     ]
     for (const [query, config] of cases) {
-      const { page, errors } = await open(`/embed/top-tools/${query}`, { width: 720, height: 560 })
+      const { page, errors, api } = await open(`/embed/top-tools/${query}`, { width: 720, height: 560 })
       const img = page.locator('#embed-chart')
       await page.waitForFunction(() => {
         const i = document.querySelector<HTMLImageElement>('#embed-chart')
         return Boolean(i?.complete && i.naturalWidth > 0)
       })
-      expect(await img.getAttribute('src')).toBe(`/api/charts/top-tools.svg?config=${config}`)
-      await expect(page.locator('.embed-foot a').getAttribute('href')).resolves.toBe('/#chart-top-tools')
+      expect(await img.getAttribute('src')).toBe(
+        `/api/charts/top-tools.svg?config=${config}&revision=${REVISION}`,
+      )
+      expectPinned(api, `embed ${query}`)
+      await expect(page.locator('.embed-foot a').first().getAttribute('href')).resolves.toBe(
+        '/#chart-top-tools',
+      )
+      // The data table of the variant shown, and only that one.
+      const tables = page.locator('details.chart-data:not([hidden])')
+      expect(await tables.count()).toBe(1)
+      await expect(tables.first().getAttribute('data-variant')).resolves.toBe(config)
+      await tables.first().locator('summary').click()
+      expect(await tables.first().locator('tbody tr').count()).toBeGreaterThan(0)
       if (config === 'kimi') await shot(page, 'embed.png')
       expect(errors).toEqual([])
       await page.close()
     }
+    // An iframe pinned to another sha shows that revision's chart; the build's table would not match it.
+    const other = 'f'.repeat(40)
+    const page = await site.browser.newPage()
+    await page.route('**/api/charts/**', (route) => route.fulfill({ status: 404, body: '' }))
+    await page.goto(`${site.baseUrl}/embed/top-tools/?revision=${other}`)
+    await expect(page.locator('#embed-chart').getAttribute('src')).resolves.toBe(
+      `/api/charts/top-tools.svg?config=all&revision=${other}`,
+    )
+    expect(await page.locator('details.chart-data:not([hidden])').count()).toBe(0)
+    await expect(page.locator('#embed-stats').getAttribute('href')).resolves.toBe(
+      `/api/stats?revision=${other}`,
+    )
+    await page.close()
   }, 60_000)
 
   test('phone width: no horizontal scrolling on the report, the list and the viewer', async () => {
@@ -575,4 +715,204 @@ describe('other pages', () => {
       await page.close()
     }
   }, 120_000)
+})
+
+/** axe-core's browser bundle, evaluated in the page (see `axeViolations`). */
+const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
+
+/**
+ * axe-core's WCAG 2 A/AA violations on the page as it is now, one line each. axe is evaluated through the
+ * DevTools protocol rather than `page.addScriptTag`: that inserts an inline `<script>`, which the page's own
+ * Content-Security-Policy refuses, and the pages are audited with their CSP in force.
+ */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
+  return page.evaluate(async (values) => {
+    interface AxeResult {
+      violations: { id: string; help: string; nodes: { target: unknown[] }[] }[]
+    }
+    const axe = (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<AxeResult> } }).axe
+    const result = await axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations'] })
+    return result.violations.map(
+      (v) =>
+        `${v.id} on ${v.nodes.length} node(s): ${v.help} — ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join('; ')}`,
+    )
+  }, WCAG_TAGS)
+}
+
+/** Open every disclosure, so axe sees the data tables, embed snippets, reasoning and the rest. */
+async function openDisclosures(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const d of document.querySelectorAll('details')) d.open = true
+  })
+  await page.waitForTimeout(100)
+}
+
+describe('accessibility', () => {
+  test('axe-core finds no WCAG 2 A/AA violation on any kind of page, light or dark', async () => {
+    // A trace the build tokenized, so the viewer's mask view includes the token-level view.
+    const report = await open('/')
+    const maskHref = (await report.page.locator('#mask-traces a').first().getAttribute('href')) ?? ''
+    const traceHref = maskHref.split('#')[0] ?? ''
+    expect(traceHref).toMatch(/^\/trace\/[\w-]+$/)
+    await report.page.close()
+    const firstLink = async (path: string, selector: string) => {
+      const { page } = await open(path)
+      const href = (await page.locator(selector).first().getAttribute('href')) ?? ''
+      await page.close()
+      expect(href).toMatch(/^\/\w+\/[^/]+\/$/)
+      return href
+    }
+    const toolHref = await firstLink('/tools/', 'table a[href^="/tools/"]')
+    const categoryHref = await firstLink('/categories/', 'table a[href^="/categories/"]')
+
+    type View = [label: string, prepare: (page: Page) => Promise<void>]
+    const pages: [path: string, views: View[]][] = [
+      ['/', [['report', async () => {}]]],
+      ['/compare/', [['compare', async () => {}]]],
+      ['/traces/', [['traces', async (page) => void (await waitForRows(page))]]],
+      [
+        traceHref,
+        [
+          ['trace viewer', async (page) => void (await page.waitForSelector('article.step'))],
+          [
+            'trace viewer, raw messages',
+            async (page) => {
+              await page.click('#raw-toggle')
+              await page.waitForSelector('#trace-raw section.raw-msg')
+            },
+          ],
+          [
+            'trace viewer, training mask',
+            async (page) => {
+              await page.click('#mask-toggle')
+              await page.waitForSelector('#trace-mask .mask-view[data-mask="loaded"]')
+            },
+          ],
+        ],
+      ],
+      [toolHref, [['tool page', async () => {}]]],
+      [categoryHref, [['category page', async () => {}]]],
+      ['/embed/top-tools/', [['embed', async () => {}]]],
+      ['/embed/calls-per-row/?config=kimi', [['embed, one config', async () => {}]]],
+    ]
+    const found: string[] = []
+    let audits = 0
+    for (const [path, views] of pages) {
+      const { page, errors } = await open(path)
+      for (const [label, prepare] of views) {
+        await prepare(page)
+        await openDisclosures(page)
+        for (const colorScheme of ['light', 'dark'] as const) {
+          await page.emulateMedia({ colorScheme })
+          for (const v of await axeViolations(page)) found.push(`${label} (${path}, ${colorScheme}): ${v}`)
+          audits++
+        }
+        if (label === 'report') {
+          await page.locator('#chart-top-tools-data').scrollIntoViewIfNeeded()
+          await shot(page, 'report-chart-table-dark.png')
+        }
+        await page.emulateMedia({ colorScheme: 'light' })
+      }
+      expect(errors, path).toEqual([])
+      await page.close()
+    }
+    expect(audits).toBe(2 * 10)
+    expect(found).toEqual([])
+  }, 180_000)
+})
+
+/** A Content-Security-Policy as a map from directive to its value. */
+function cspDirectives(header: string | null): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split(/\s+/)
+    if (name) out.set(name.toLowerCase(), value.join(' '))
+  }
+  return out
+}
+
+/** Every .html file of the build, relative to dist/site. */
+function builtPages(dir = SITE_DIR): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.html'))
+    .map((f) => relative(SITE_DIR, join(dir, f)))
+}
+
+describe('security', () => {
+  test('every page answers with the Content-Security-Policy; only embeds may be framed by any site', async () => {
+    const list = (await (await fetch(`${site.baseUrl}/api/traces?limit=1&revision=${REVISION}`)).json()) as {
+      items: { id: string }[]
+    }
+    const id = list.items[0]?.id
+    expect(id).toBeTruthy()
+    const tool = builtPages().find((p) => /^tools\/[^/]+\/index\.html$/.test(p))
+    const category = builtPages().find((p) => /^categories\/[^/]+\/index\.html$/.test(p))
+    const paths = [
+      '/',
+      '/compare/',
+      '/traces/',
+      '/traces/?config=kimi&tool=terminal',
+      '/tools/',
+      `/${tool?.replace(/index\.html$/, '')}`,
+      '/categories/',
+      `/${category?.replace(/index\.html$/, '')}`,
+      `/trace/${id}`,
+      `/trace/?id=${id}`,
+      '/embed/top-tools/',
+      '/embed/roles/?config=kimi',
+      '/no/such/page',
+    ]
+    const policies = new Map<string, string>()
+    for (const path of paths) {
+      const response = await fetch(`${site.baseUrl}${path}`)
+      expect(response.headers.get('content-type') ?? '', path).toContain('text/html')
+      const header = response.headers.get('content-security-policy')
+      expect(header, `${path} has no Content-Security-Policy`).toBeTruthy()
+      const csp = cspDirectives(header)
+      expect(csp.get('default-src'), path).toBe("'self'")
+      expect(csp.get('img-src'), path).toBe("'self' data:")
+      expect(csp.get('object-src'), path).toBe("'none'")
+      expect(csp.get('base-uri'), path).toBe("'self'")
+      // Scripts, styles and fetches: this origin only (their own directives, or default-src).
+      for (const directive of ['script-src', 'style-src', 'connect-src']) {
+        expect(csp.get(directive) ?? csp.get('default-src'), `${path}: ${directive}`).toBe("'self'")
+      }
+      expect(header, path).not.toMatch(/unsafe-inline|unsafe-eval|unsafe-hashes/)
+      expect(csp.get('frame-ancestors'), path).toBe(path.startsWith('/embed/') ? '*' : "'self'")
+      policies.set(path, header ?? '')
+    }
+    // The Worker's trace permalinks carry the same policy as the static pages.
+    expect(policies.get(`/trace/${id}`)).toBe(policies.get('/'))
+  })
+
+  test('the built pages hold no inline script, style or event handler', () => {
+    const pages = builtPages()
+    expect(pages.length).toBeGreaterThan(20)
+    for (const file of pages) {
+      const html = readFileSync(join(SITE_DIR, file), 'utf8')
+      for (const [, attrs] of html.matchAll(/<script\b([^>]*)>/g)) {
+        expect(attrs, `${file}: inline <script${attrs}>`).toMatch(/\ssrc=/)
+      }
+      expect(html, `${file}: <style> element`).not.toMatch(/<style\b/)
+      expect(html, `${file}: style attribute`).not.toMatch(/<[a-z][^>]*\sstyle=/i)
+      expect(html, `${file}: event handler attribute`).not.toMatch(/<[a-z][^>]*\son[a-z]+=/i)
+    }
+  })
+
+  // Last: what every page opened above recorded.
+  test('no page reported a CSP violation, and every API request pinned the build’s revision', () => {
+    expect(cspViolations).toEqual([])
+    for (const route of ['/api/traces?', '/api/trace/', '/api/charts/']) {
+      expect(
+        apiRequests.some((u) => u.startsWith(route)),
+        `a page requested ${route}`,
+      ).toBe(true)
+    }
+    expectPinned(apiRequests, 'API requests of the pages')
+  })
 })
