@@ -76,6 +76,12 @@ export function prepareMemoryData(sampleDir: string): MemoryData {
       datasetsLayout: true,
     }
   }
+  // A rewrite older than the sample it came from (the sample was regenerated) is stale: make it again.
+  const source = join(sampleDir, 'data', CONFIG, 'train.parquet')
+  if (existsSync(marker) && existsSync(source) && statSync(source).mtimeMs > statSync(marker).mtimeMs) {
+    process.stderr.write(`memory: ${out} is older than ${sampleDir}: rewriting it\n`)
+    rmSync(out, { recursive: true, force: true })
+  }
   if (existsSync(marker)) return describe()
   const check = spawnSync('python3', ['-c', 'import datasets, pyarrow'], { encoding: 'utf8' })
   if (check.status === 0) {
@@ -727,13 +733,25 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   const concurrency = options.concurrency ?? 8
   const statsTimeoutMs = (options.statsTimeoutMin ?? 15) * 60_000
   const file = join(data.dir, 'data', CONFIG, 'train.parquet')
+  let generator = 'unknown generator'
+  try {
+    const meta = JSON.parse(readFileSync(join(data.dir, 'sample.json'), 'utf8')) as {
+      version?: string
+      payload?: number
+      seed?: number
+    }
+    generator = `sample generator ${meta.version ?? '?'} (payload ${meta.payload ?? '?'}, seed ${meta.seed ?? '?'})`
+  } catch {
+    // not a generated sample (a Hub mirror, say)
+  }
   const results: Record<string, unknown> = {
+    generator,
     dataset: data.dir,
     layout: data.layout,
     datasetsLayout: data.datasetsLayout,
   }
   const failures: string[] = []
-  say(`data: ${file} (${mb(statSync(file).size)} MB), written by ${data.layout}`)
+  say(`data: ${file} (${mb(statSync(file).size)} MB), rows from the ${generator}, written by ${data.layout}`)
 
   const md = await parquetMetadataAsync(await asyncBufferFromFile(file))
   const groups = parquetRowGroups(md)
