@@ -328,7 +328,8 @@ interface Plan {
   ending: 'final' | 'question' | 'none'
 }
 
-function planRow(rng: Rng, p: Params, forced: Set<Deviation>): Plan {
+/** `minTurns`: the fewest calling turns of the row (browser-only rows are multi-step tasks). */
+function planRow(rng: Rng, p: Params, forced: Set<Deviation>, minTurns = 1): Plan {
   // Some rows call tools in parallel much more often than others (calls per row reach 78 in kimi).
   const parallelP = Math.min(0.85, p.parallelP * rng.lognormal(1, p.parallelSigma))
   const capped = forced.has('long_row') || rng.chance(p.capP)
@@ -347,6 +348,8 @@ function planRow(rng: Rng, p: Params, forced: Set<Deviation>): Plan {
     while (m > 53 || m < 5)
     if ((m - e) % 2 !== 0) m += m < 53 ? 1 : -1
     if (m - e < 4) m = 4 + e + (e === 0 ? 2 : 0)
+    // With one human turn, m = 2 + e + 2C (system and human, C calling turns with their tool turns).
+    if (m < 2 + e + 2 * minTurns) m = 2 + e + 2 * minTurns
   }
   // m = 2H + e + 2C with C >= H
   let h = 1
@@ -451,7 +454,10 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   const group = new Rng(seed, config, 'task-group', cat.spec.name, tg.key)
   const sub = cat.subs[tg.sub % cat.subs.length] as (typeof cat.subs)[number]
   const nonAscii = forced.has('non_ascii') || rng.chance(p.nonAsciiP)
-  const rowPayload = payload * p.outputScale * Math.min(3, Math.max(0.3, rng.lognormal(1, p.rowSizeSigma)))
+  // Per-row size factor: some rows handle much bigger files and outputs (forced long rows get theirs from
+  // a few huge files instead).
+  const rowSize = Math.min(3, Math.max(0.3, rng.lognormal(1, p.rowSizeSigma)))
+  const rowPayload = payload * p.outputScale * (forced.has('long_row') ? Math.min(1, rowSize) : rowSize)
   const ctx = makeContext(group, config, cat.spec.name, sub.name, rowPayload, nonAscii)
   const template = group.pick(sub.tasks)
   const taskSuffix = group.chance(p.nonAsciiP * 0.3)
@@ -470,7 +476,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   } else if (taskSuffix) task = taskText(ctx, `${task} ${taskSuffix}`)
   ctx.vars.task = task
 
-  const plan = planRow(rng, p, forced)
+  const plan = planRow(rng, p, forced, tsId === 'browser' ? 4 : 1)
   const turnCount = plan.episodes.reduce((s, e) => s + e.length, 0)
 
   // Injections: which calling turn receives which deviation / failure.
@@ -507,7 +513,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   if (forced.has('long_row')) {
     const big = ['write_file', 'read_file', 'terminal'].filter((x) => names.has(x))
     for (let j = 0; big.length > 0 && j < 3; j++)
-      inject(rng.int(0, turnCount - 1), { tool: rng.pick(big), opts: { big: 2 } })
+      inject(rng.int(0, turnCount - 1), { tool: big[0] as string, opts: { big: 2 } })
   }
   const unbalancedTurn = forced.has('unbalanced_think') ? laterTurn() : -1
   const emptyTurn = forced.has('empty_think') ? (turnCount > 1 ? laterTurn() : -1) : -1

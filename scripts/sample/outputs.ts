@@ -99,7 +99,7 @@ function isoDate(r: Rng): string {
 
 /** Line count of a deliberately large file (the long-row deviation), independent of the scale. */
 function bigLines(ctx: Ctx): number {
-  return ctx.rng.int(1500, 2500)
+  return ctx.rng.int(1000, 1600)
 }
 
 /** Current content of a file of the row (generated on first sight, then kept). */

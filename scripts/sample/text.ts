@@ -474,7 +474,40 @@ export function finalAnswer(ctx: Ctx, observations: string[]): string {
     `\n\n| Item | Status |\n|---|---|\n| ${ctx.topic} | ✅ done |\n| tests | ${r.pick(['✅ passing', '⚠️ 1 skipped'])} |`,
   ])
   const bit = ctx.nonAscii && r.chance(0.4) ? ` ${nonAsciiBit(r)}` : ''
-  return `${head}${bit}\n\n${lines.join('\n')}${extra}`
+  // Kimi's closing summaries are often long markdown reports with sections.
+  const sections = r.chance(0.6) ? reportSections(ctx, r) : ''
+  return `${head}${bit}\n\n${lines.join('\n')}${extra}${sections}`
+}
+
+function reportSections(ctx: Ctx, r: Rng): string {
+  const parts: string[] = []
+  const files = r.sample([...ctx.files, ...ctx.tests], r.int(2, 5))
+  parts.push(
+    `## What changed\n\n| File | Change |\n|---|---|\n${files
+      .map(
+        (f) =>
+          `| \`${f}\` | ${r.pick(['Added', 'Fixed', 'Refactored', 'Documented', 'Tested'])} ${r.pick(TOPICS)} (${r.pick(['guard clause', 'new helper', 'clearer errors', 'edge cases', 'type hints'])}) |`,
+      )
+      .join('\n')}`,
+  )
+  if (r.chance(0.7)) {
+    const steps = r.int(2, 5)
+    const out: string[] = []
+    for (let i = 0; i < steps; i++)
+      out.push(
+        `${i + 1}. ${r.pick(['Run', 'Check', 'Open', 'Re-run', 'Inspect'])} ${r.pick([`\`${ctx.fn}\``, ctx.topic, r.pick(ctx.files), ctx.project])} ${r.pick(['and confirm the output matches', 'with an empty input', 'after restarting the service', 'with the sample data', 'in the browser'])}`,
+      )
+    parts.push(`## How to verify\n\n${out.join('\n')}`)
+  }
+  if (r.chance(0.6)) {
+    const notes: string[] = []
+    for (let i = r.int(1, 3); i > 0; i--)
+      notes.push(
+        `- ${r.pick(['The', 'A remaining', 'One open'])} ${r.pick(['edge case', 'question', 'risk', 'follow-up'])}: ${r.pick(CONCERNS)} ${r.pick(['is not covered yet', 'may need a decision from you', 'is handled but untested', 'should be revisited before release'])}.`,
+      )
+    parts.push(`## Notes\n\n${notes.join('\n')}`)
+  }
+  return `\n\n${parts.join('\n\n')}`
 }
 
 /** A clarifying question that ends a gpt turn without calls. */
