@@ -21,7 +21,12 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               // The Worker talks to the local Hub stand-in started by global-setup.ts; nothing else is reachable.
-              bindings: { HF_ENDPOINT: inject('hubUrl'), HF_REVISION: 'main', SLICE_BUDGET_MB: '2' },
+              bindings: {
+                HF_ENDPOINT: inject('hubUrl'),
+                HF_REVISION: 'main',
+                SLICE_BUDGET_MB: '2',
+                QUEUE_DELAY_SCALE: '0',
+              },
             },
           })),
         ],

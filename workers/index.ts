@@ -79,7 +79,9 @@ app.use('/api/*', async (c, next) => {
     const hit = revision ? await edgeCacheMatch(c.req.raw) : undefined
     if (hit) {
       edgeHit = true
-      c.res = new Response(hit.body, hit)
+      const headers = new Headers(hit.headers)
+      headers.set('x-cache', 'HIT')
+      c.res = new Response(hit.body, { status: hit.status, headers })
       return
     }
     await next()

@@ -19,6 +19,15 @@ export const DEAD_LETTER_QUEUE = 'hermes-stats-slices-dlq'
 /** Revivals of a dropped slice before it is only left to the scheduled repair. */
 const MAX_REVIVALS = 12
 
+/** Isolate-wide counters (health). */
+export const queueTotals = { computed: 0, retried: 0, permanent: 0, deadLetters: 0, revived: 0 }
+
+/** QUEUE_DELAY_SCALE: multiplies every redelivery delay (1 in production; 0 in tests). */
+function delayScale(env: Bindings): number {
+  const v = Number(env.QUEUE_DELAY_SCALE)
+  return Number.isFinite(v) && v >= 0 ? v : 1
+}
+
 function isPermanent(err: unknown): boolean {
   if (err instanceof HttpProblem)
     return err.status < 500 || err.status === 507 || err.type === 'layout-too-large'
@@ -43,14 +52,17 @@ async function consumeSlices(batch: MessageBatch<SliceMessage>, env: Bindings, c
       }
       await computeSlice(data, m.config, { start: m.start, end: m.end })
       message.ack()
+      queueTotals.computed++
       log({ event: 'slice', config: m.config, start: m.start, end: m.end, ok: true, ...data.traffic })
     } catch (err) {
       const error = (err as Error).message
       if (isPermanent(err)) {
         await recordSliceFailure(data, m, error)
         message.ack()
+        queueTotals.permanent++
       } else {
-        message.retry({ delaySeconds: retryDelay(err, message.attempts) })
+        message.retry({ delaySeconds: Math.round(retryDelay(err, message.attempts) * delayScale(env)) })
+        queueTotals.retried++
       }
       log({
         event: 'slice',
@@ -72,8 +84,11 @@ async function reviveDeadLetters(batch: MessageBatch<SliceMessage>, env: Binding
   for (const message of batch.messages) {
     const m = message.body
     const revived = (m.revived ?? 0) + 1
+    queueTotals.deadLetters++
     if (revived <= MAX_REVIVALS) {
-      await env.SLICES.send({ ...m, revived }, { delaySeconds: Math.min(3600, 30 * 2 ** (revived - 1)) })
+      const delay = Math.min(3600, 30 * 2 ** (revived - 1)) * delayScale(env)
+      await env.SLICES.send({ ...m, revived }, { delaySeconds: Math.round(delay) })
+      queueTotals.revived++
     }
     log({ event: 'dead-letter', config: m.config, start: m.start, end: m.end, revived })
     message.ack()

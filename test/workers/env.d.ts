@@ -1,3 +1,4 @@
+/// <reference types="@cloudflare/vitest-plugin/types" />
 // The Worker's main module, so `exports` from cloudflare:workers is typed in the workers tests.
 export {}
 

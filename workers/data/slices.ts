@@ -40,7 +40,7 @@ export interface SliceFailure {
 /** Don't re-send the same missing slices more often than this (per isolate; the Queue retries meanwhile). */
 const RE_ENQUEUE_MS = 60_000
 /** Seconds a client should wait before asking again for incomplete stats. */
-const PARTIAL_RETRY_AFTER = 10
+export const PARTIAL_RETRY_AFTER = 10
 const enqueued = new Map<string, number>()
 const mergedSummaries = new SharedWork<TraceSummary[]>({
   maxEntries: 2,

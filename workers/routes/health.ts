@@ -1,7 +1,7 @@
 /**
  * `GET /api/health`: what an operator needs at a glance. The resolved revision; per config whether the id
  * index, the stats and the row summaries are complete (with progress and failed slices); the isolate's cache
- * hit ratios and memory reservations. Never cached.
+ * hit ratios and memory reservations. Never cached; 503 (`status: degraded`) when the storage cannot be read.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
@@ -9,6 +9,7 @@ import { blockMemoryBytes, blockTotals } from '../data/block-cache.ts'
 import { memoBytes } from '../data/context.ts'
 import { sliceProgress } from '../data/slices.ts'
 import { storageTotals } from '../data/storage.ts'
+import { queueTotals } from '../queue.ts'
 import type { AppEnv } from '../env.ts'
 import { parseQuery } from '../validate.ts'
 
@@ -27,6 +28,7 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
   const base = `${info.dataset}/${info.revision}`
   const idIndex = await data.storage.exists(data.idIndexKey(info)).catch(() => null)
   const configs: Record<string, unknown> = {}
+  let degraded = idIndex === null
   for (const config of info.configs) {
     try {
       const merged = await data.storage.exists(`stats/${base}/${config.name}.json`)
@@ -44,13 +46,14 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
         summaries: { complete: p.missing.length === 0 },
       }
     } catch (err) {
+      degraded = true
       configs[config.name] = { error: (err as Error).message }
     }
   }
   const blockReads = blockTotals.memoryHits + blockTotals.storeHits + blockTotals.upstreamBlocks
   const gate = data.gate.stats()
   const body = {
-    status: 'ok',
+    status: degraded ? 'degraded' : 'ok',
     dataset: info.dataset,
     revision: info.revision,
     requested: info.requested,
@@ -68,7 +71,11 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
       traceMemoBytes: memoBytes(),
     },
     memory: gate,
+    queue: queueTotals,
     isolate: { startedAt },
   }
-  return c.json(body, 200, { 'cache-control': 'no-store', 'x-revision': info.revision })
+  // A monitor sees storage trouble as 503 (with Retry-After), the body says what failed.
+  const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-revision': info.revision }
+  if (degraded) headers['retry-after'] = '5'
+  return c.json(body, degraded ? 503 : 200, headers)
 })
