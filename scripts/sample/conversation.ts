@@ -77,7 +77,7 @@ const PARAMS: Record<string, Params> = {
     normalMessages: { mean: 21, sd: 9 },
     endFinalP: 0.66,
     multiHumanP: 0.15,
-    parallelP: 0.158,
+    parallelP: 0.162,
     widths: [
       [2, 56],
       [3, 20],
@@ -97,7 +97,7 @@ const PARAMS: Record<string, Params> = {
     nonAsciiP: 0.06,
     outputScale: 1,
     rowSizeSigma: 0.6,
-    parallelSigma: 0.55,
+    parallelSigma: 0.45,
     spaced: true,
     // DATASET.md: 42 of 106,220 calls name a tool outside the row's toolset; 2 are not valid JSON.
     unknownToolP: 42 / 106220,

@@ -96,6 +96,8 @@ interface Figure {
   check: Check
   /** For rare events: the expected count at the real rate in this sample. */
   expected?: number
+  /** Shown as a percentage. */
+  pct: boolean
 }
 
 let m: Realism
@@ -137,7 +139,7 @@ function share(n: number, of: number): number {
 function buildFigures(s: Realism): Figure[] {
   const f: Figure[] = []
   const add = (name: string, sample: number, real: number, check: Check, expected?: number) =>
-    f.push({ name, sample, real, check, expected })
+    f.push({ name, sample, real, check, expected, pct: /share/.test(name) })
   const dists = [
     ['chars/row without think', s.charsNoThink, REAL.charsNoThink],
     ['tool message chars', s.toolMessageChars, REAL.toolMessageChars],
@@ -167,7 +169,7 @@ function buildFigures(s: Realism): Figure[] {
     add(`share of calls: ${tool}`, share(s.toolCalls[tool] ?? 0, s.parsedCalls), real, 'within15')
   for (const [kind, rows] of Object.entries(REAL.toolsets))
     add(
-      `rows with toolset ${kind}`,
+      `rows with toolset ${kind} (share)`,
       share(s.toolsets[kind as keyof typeof s.toolsets], s.rows),
       rows / REAL.rows,
       'within15',
@@ -215,9 +217,9 @@ function buildFigures(s: Realism): Figure[] {
   return f
 }
 
-function fmt(x: number): string {
+function fmt(x: number, pct = false): string {
+  if (pct) return `${(x * 100).toFixed(2)}%`
   if (Number.isInteger(x)) return x.toLocaleString('en-US')
-  if (Math.abs(x) < 1) return `${(x * 100).toFixed(2)}%`
   return x.toLocaleString('en-US', { maximumFractionDigits: 2 })
 }
 
@@ -228,7 +230,7 @@ function table(f: Figure[]): string {
   ]
   for (const x of f) {
     const rare = x.expected !== undefined
-    const real = rare ? `${fmt(x.real)} (${x.expected?.toFixed(1)} expected here)` : fmt(x.real)
+    const real = rare ? `${fmt(x.real)} (${x.expected?.toFixed(1)} expected here)` : fmt(x.real, x.pct)
     const ratio = rare ? x.sample / Math.max(1e-9, x.expected ?? 0) : x.sample / x.real
     const check =
       x.check === 'within15'
@@ -238,7 +240,7 @@ function table(f: Figure[]): string {
           : x.check === 'malformed'
             ? '<= 3x+1'
             : 'printed'
-    lines.push(`| ${x.name} | ${fmt(x.sample)} | ${real} | ${ratio.toFixed(2)} | ${check} |`)
+    lines.push(`| ${x.name} | ${fmt(x.sample, x.pct)} | ${real} | ${ratio.toFixed(2)} | ${check} |`)
   }
   return lines.join('\n')
 }
@@ -275,7 +277,7 @@ describe('a 2,000-row kimi sample measures like the real config', () => {
     expect(checked.length).toBeGreaterThan(40)
     const off = checked
       .filter((f) => Math.abs(f.sample / f.real - 1) > 0.15)
-      .map((f) => `${f.name}: ${fmt(f.sample)} vs real ${fmt(f.real)}`)
+      .map((f) => `${f.name}: ${fmt(f.sample, f.pct)} vs real ${fmt(f.real, f.pct)}`)
     expect(off).toEqual([])
   })
 
