@@ -1,0 +1,725 @@
+/**
+ * A page-level parquet reader for every layout real writers produce (pyarrow defaults with one row group and no
+ * page index, small row groups, data page v2, snappy / zstd / none, `datasets` with a page index, hyparquet-writer).
+ *
+ * hyparquet reads a column chunk whole unless the file has an offset index; this module never does. It reads
+ * page headers with small range reads (`parquetWalkPages`), records where each page starts and which row it starts
+ * with when the file has no offset index (`parquetPageMap`, "our own page index", JSON-serialisable), reads a row
+ * range through the pages that hold it (`parquetReadRange`), and scans rows page by page with one decoded page per
+ * leaf column in memory (`parquetScanRows`). Page decoding, dictionary conversion and Dremel assembly are
+ * hyparquet's own functions, so the rows equal what `parquetReadObjects` returns.
+ *
+ * Runtime-neutral: all I/O goes through the caller's `AsyncBuffer`.
+ */
+import { decompress as zstdDecompress } from 'fzstd'
+import {
+  type AsyncBuffer,
+  type ColumnChunk,
+  type ColumnMetaData,
+  type Compressors,
+  type DecodedArray,
+  type Encoding,
+  type FileMetaData,
+  type PageHeader,
+  parquetSchema,
+  readOffsetIndex,
+  type SchemaTree,
+} from 'hyparquet'
+import { assembleLists, assembleNested } from 'hyparquet/src/assemble.js'
+import { parquetHeader } from 'hyparquet/src/column.js'
+import { convert, convertWithDictionary, DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js'
+import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js'
+import { readPlain } from 'hyparquet/src/plain.js'
+import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
+
+/** hyparquet's per-column decoding parameters (not exported by name). */
+type ColumnDecoder = Parameters<typeof readDataPage>[2]
+
+/** Bytes read at once when looking for a page header (headers are tens of bytes; statistics can be longer). */
+export const HEADER_WINDOW = 64 * 1024
+
+/** A header that does not fit this many bytes is not a page header (a corrupt or misread file). */
+const MAX_HEADER_BYTES = 16 * 1024 * 1024
+
+/** Codecs beyond hyparquet's built-in snappy: zstd in pure JS (pyarrow's `compression='zstd'`). */
+export const COMPRESSORS: Compressors = {
+  ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
+}
+
+/** One page of a column chunk, as its header describes it. */
+export interface PageInfo {
+  /** File offset of the page header. */
+  offset: number
+  headerSize: number
+  /** Bytes after the header (the spec's `compressed_page_size`). */
+  compressedSize: number
+  type: PageHeader['type']
+  /** Level entries in the page (values including nulls and list entries). */
+  numValues: number
+  /** Rows in the page (data page v2 only: v2 pages start at row boundaries). */
+  numRows?: number
+  header: PageHeader
+}
+
+/** A page header with its body (compressed bytes). */
+interface RawPage {
+  info: PageInfo
+  body: Uint8Array
+}
+
+/** Where a page is: the parquet `PageLocation` in numbers, so it survives JSON. */
+export interface PageLocationJson {
+  /** File offset of the page header. */
+  offset: number
+  /** Header plus compressed body bytes (like the offset index's `compressed_page_size`). */
+  size: number
+  /** Row (relative to the row group) of the first row that starts in this page. */
+  firstRow: number
+}
+
+/** The pages of one column chunk. */
+export interface ChunkPageMap {
+  /** The dictionary page, when the chunk has one: [offset, size incl. header]. */
+  dictionary?: { offset: number; size: number }
+  pages: PageLocationJson[]
+}
+
+/**
+ * "Our own page index" for a file without one: for each row group, the pages of each needed leaf column
+ * (keyed by dotted `path_in_schema`). JSON-serialisable, to be stored next to the file (keyed by its sha).
+ */
+export interface ParquetPageMap {
+  version: 1
+  rowGroups: Record<string, ChunkPageMap>[]
+}
+
+/** Byte range [start, end) of a column chunk (dictionary page included). */
+export function chunkByteRange(meta: ColumnMetaData): { start: number; end: number } {
+  const data = Number(meta.data_page_offset)
+  const dict = meta.dictionary_page_offset === undefined ? undefined : Number(meta.dictionary_page_offset)
+  // Some writers set dictionary_page_offset to 0 for "none"; a dictionary always precedes the data pages.
+  const start = dict !== undefined && dict > 0 && dict < data ? dict : data
+  return { start, end: start + Number(meta.total_compressed_size) }
+}
+
+async function readBytes(file: AsyncBuffer, start: number, end: number): Promise<Uint8Array> {
+  const buf = await file.slice(start, end)
+  // An AsyncBuffer may return more than asked for: clamp.
+  return new Uint8Array(buf, 0, Math.min(buf.byteLength, end - start))
+}
+
+function pageInfo(offset: number, headerSize: number, header: PageHeader): PageInfo {
+  const v2 = header.data_page_header_v2
+  const numValues =
+    header.data_page_header?.num_values ?? v2?.num_values ?? header.dictionary_page_header?.num_values ?? 0
+  const info: PageInfo = {
+    offset,
+    headerSize,
+    compressedSize: header.compressed_page_size,
+    type: header.type,
+    numValues,
+    header,
+  }
+  if (v2) info.numRows = v2.num_rows
+  return info
+}
+
+/**
+ * Walk the pages of a column chunk from its first byte: header windows of `window` bytes; a header cut by the end
+ * of a window is read again from its start with a bigger window. With `bodies`, each page's compressed bytes are
+ * returned too, read together with the next header window (one request per page); memory holds one page at a time.
+ */
+async function* walkChunk(
+  file: AsyncBuffer,
+  meta: ColumnMetaData,
+  bodies: boolean,
+  window = HEADER_WINDOW,
+): AsyncGenerator<RawPage> {
+  const { start, end } = chunkByteRange(meta)
+  let pos = start
+  let buf: Uint8Array = new Uint8Array(0)
+  let bufStart = start
+  while (pos < end) {
+    let header: PageHeader | undefined
+    let headerSize = 0
+    for (let size = window; header === undefined; size *= 2) {
+      const at = pos - bufStart
+      if (at < 0 || at >= buf.length || size > window) {
+        buf = await readBytes(file, pos, Math.min(end, pos + size))
+        bufStart = pos
+      }
+      const off = pos - bufStart
+      const view = new DataView(buf.buffer, buf.byteOffset + off, buf.length - off)
+      const reader = { view, offset: 0 }
+      try {
+        header = parquetHeader(reader)
+        headerSize = reader.offset
+      } catch (err) {
+        // Cut by the window: read again, bigger. Anything else is a broken file.
+        if (bufStart + buf.length >= end || size >= MAX_HEADER_BYTES) throw err
+      }
+    }
+    const info = pageInfo(pos, headerSize, header)
+    const bodyStart = pos + headerSize
+    const bodyEnd = bodyStart + info.compressedSize
+    let body: Uint8Array = new Uint8Array(0)
+    if (bodies) {
+      if (bodyEnd > bufStart + buf.length) {
+        // The body leaves the window: fetch it with the next header window in one request.
+        buf = await readBytes(file, bodyStart, Math.min(end, bodyEnd + window))
+        bufStart = bodyStart
+      }
+      body = buf.subarray(bodyStart - bufStart, bodyEnd - bufStart)
+    }
+    yield { info, body }
+    pos = bodyEnd
+  }
+}
+
+/**
+ * The headers of every page of a column chunk, in file order (dictionary page first), read through windows of
+ * `window` bytes: header bytes only, never the page bodies (beyond what a window holds).
+ */
+export async function* parquetWalkPages(
+  file: AsyncBuffer,
+  meta: ColumnMetaData,
+  window = HEADER_WINDOW,
+): AsyncGenerator<PageInfo> {
+  for await (const { info } of walkChunk(file, meta, false, window)) yield info
+}
+
+/** The schema path and decoder of one leaf column. */
+interface Leaf {
+  path: string
+  pathInSchema: string[]
+  schemaPath: SchemaTree[]
+  decoder: ColumnDecoder
+  maxDef: number
+  maxRep: number
+}
+
+function leafOf(tree: SchemaTree, meta: ColumnMetaData): Leaf {
+  const schemaPath = getTreePath(tree, meta.path_in_schema)
+  const element = schemaPath[schemaPath.length - 1]?.element
+  if (!element) throw new Error(`parquet schema has no leaf ${meta.path_in_schema.join('.')}`)
+  return {
+    path: meta.path_in_schema.join('.'),
+    pathInSchema: meta.path_in_schema,
+    schemaPath,
+    decoder: {
+      pathInSchema: meta.path_in_schema,
+      type: meta.type,
+      element,
+      schemaPath,
+      codec: meta.codec,
+      parsers: DEFAULT_PARSERS,
+      compressors: COMPRESSORS,
+      utf8: true,
+    },
+    maxDef: getMaxDefinitionLevel(schemaPath),
+    maxRep: getMaxRepetitionLevel(schemaPath),
+  }
+}
+
+/** Leaf column chunks of a row group under the given top-level columns (all when undefined), in file order. */
+function groupLeaves(
+  metadata: FileMetaData,
+  tree: SchemaTree,
+  group: number,
+  columns?: readonly string[],
+): { chunk: ColumnChunk; meta: ColumnMetaData; leaf: Leaf }[] {
+  const out: { chunk: ColumnChunk; meta: ColumnMetaData; leaf: Leaf }[] = []
+  for (const chunk of metadata.row_groups[group]?.columns ?? []) {
+    const meta = chunk.meta_data
+    if (!meta)
+      throw new Error('parquet column chunk without metadata (external column chunks are not supported)')
+    const top = meta.path_in_schema[0] ?? ''
+    if (columns && !columns.includes(top)) continue
+    out.push({ chunk, meta, leaf: leafOf(tree, meta) })
+  }
+  return out
+}
+
+const bitWidth = (value: number) => 32 - Math.clz32(value)
+
+/** Rows starting in a data page v1 of a repeated column: decompress and decode the repetition levels only. */
+function rowStartsV1(body: Uint8Array, info: PageInfo, leaf: Leaf): number {
+  const page = decompressPage(body, info.header.uncompressed_page_size, leaf.decoder.codec, COMPRESSORS)
+  const levels = new Array<number>(info.numValues)
+  const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
+  readRleBitPackedHybrid(reader, bitWidth(leaf.maxRep), levels)
+  let starts = 0
+  for (const level of levels) if (level === 0) starts++
+  return starts
+}
+
+/**
+ * Walk one column chunk and record its pages: offset, size and first row. Flat columns need headers only (one
+ * level entry per row); v2 pages carry their row count; repeated v1 pages are decompressed one at a time to count
+ * the rows that start in them (repetition level 0).
+ */
+async function chunkPageMap(file: AsyncBuffer, meta: ColumnMetaData, leaf: Leaf): Promise<ChunkPageMap> {
+  const map: ChunkPageMap = { pages: [] }
+  let row = 0
+  const needBodies = leaf.maxRep > 0
+  for await (const { info, body } of walkChunk(file, meta, needBodies)) {
+    const size = info.headerSize + info.compressedSize
+    if (info.type === 'DICTIONARY_PAGE') {
+      map.dictionary = { offset: info.offset, size }
+      continue
+    }
+    if (info.type !== 'DATA_PAGE' && info.type !== 'DATA_PAGE_V2') continue
+    map.pages.push({ offset: info.offset, size, firstRow: row })
+    if (leaf.maxRep === 0) row += info.numRows ?? info.numValues
+    else if (info.numRows !== undefined) row += info.numRows
+    else row += rowStartsV1(body, info, leaf)
+  }
+  return map
+}
+
+/**
+ * Build the page map of a file (or of some row groups): for every leaf column of `columns` (default: all), where
+ * each page is and the first row that starts in it. Reads headers only for flat columns; the bodies of repeated
+ * v1 pages one at a time. Chunks that have an offset index are mapped too (the test compares both).
+ */
+export async function parquetPageMap(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  options: { columns?: readonly string[]; rowGroups?: readonly number[] } = {},
+): Promise<ParquetPageMap> {
+  const tree = parquetSchema(metadata)
+  const map: ParquetPageMap = { version: 1, rowGroups: metadata.row_groups.map(() => ({})) }
+  const groups = options.rowGroups ?? metadata.row_groups.map((_, i) => i)
+  for (const g of groups) {
+    const entry = map.rowGroups[g]
+    if (!entry) continue
+    for (const { meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
+      entry[leaf.path] = await chunkPageMap(file, meta, leaf)
+    }
+  }
+  return map
+}
+
+/** Page locations of a column chunk from its offset index (undefined without one). */
+async function offsetIndexPages(
+  file: AsyncBuffer,
+  chunk: ColumnChunk,
+  meta: ColumnMetaData,
+): Promise<ChunkPageMap | undefined> {
+  if (!chunk.offset_index_offset || !chunk.offset_index_length) return undefined
+  const start = Number(chunk.offset_index_offset)
+  const bytes = await readBytes(file, start, start + chunk.offset_index_length)
+  const locations = readOffsetIndex({
+    view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    offset: 0,
+  }).page_locations
+  const pages = locations.map((p) => ({
+    offset: Number(p.offset),
+    size: p.compressed_page_size,
+    firstRow: Number(p.first_row_index),
+  }))
+  const map: ChunkPageMap = { pages }
+  const first = pages[0]?.offset
+  const { start: chunkStart } = chunkByteRange(meta)
+  // The dictionary page (if any) lies between the chunk's start and the first data page.
+  if (first !== undefined && chunkStart < first)
+    map.dictionary = { offset: chunkStart, size: first - chunkStart }
+  return map
+}
+
+/**
+ * The page locations of every leaf chunk of one row group from the file's offset index, as a page map
+ * (undefined when some chunk has no offset index).
+ */
+export async function parquetOffsetIndexMap(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  group: number,
+  columns?: readonly string[],
+): Promise<Record<string, ChunkPageMap> | undefined> {
+  const out: Record<string, ChunkPageMap> = {}
+  for (const { chunk, meta, leaf } of groupLeaves(metadata, parquetSchema(metadata), group, columns)) {
+    const pages = await offsetIndexPages(file, chunk, meta)
+    if (!pages) return undefined
+    out[leaf.path] = pages
+  }
+  return out
+}
+
+/** Pages of a chunk that can hold rows [lo, hi) of its group (a repeated row may continue into later pages). */
+function selectPages(pages: PageLocationJson[], groupRows: number, lo: number, hi: number, flat: boolean) {
+  let from = -1
+  let to = -1
+  for (let i = 0; i < pages.length; i++) {
+    const first = (pages[i] as PageLocationJson).firstRow
+    const next = pages[i + 1]?.firstRow ?? groupRows
+    // Row lo starts in the one page with first <= lo < next.
+    if (from < 0 && first <= lo && lo < next) from = i
+    // Pages starting at row hi may still hold the end of row hi - 1 (repeated columns only).
+    if (flat ? first < hi : first <= hi) to = i
+  }
+  if (from < 0) from = 0
+  return pages.slice(from, to + 1)
+}
+
+/** Pages from known locations: the dictionary, then the selected data pages, fetched together or one by one. */
+async function* locatedPages(
+  file: AsyncBuffer,
+  map: ChunkPageMap,
+  pages: PageLocationJson[],
+  together: boolean,
+): AsyncGenerator<RawPage> {
+  const parse = (bytes: Uint8Array, offset: number): RawPage => {
+    const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
+    const header = parquetHeader(reader)
+    const info = pageInfo(offset, reader.offset, header)
+    return { info, body: bytes.subarray(reader.offset, reader.offset + info.compressedSize) }
+  }
+  if (map.dictionary) {
+    const { offset, size } = map.dictionary
+    yield parse(await readBytes(file, offset, offset + size), offset)
+  }
+  const first = pages[0]
+  const last = pages[pages.length - 1]
+  if (!first || !last) return
+  if (together) {
+    const start = first.offset
+    const bytes = await readBytes(file, start, last.offset + last.size)
+    for (const p of pages) yield parse(bytes.subarray(p.offset - start, p.offset - start + p.size), p.offset)
+    return
+  }
+  for (const p of pages) yield parse(await readBytes(file, p.offset, p.offset + p.size), p.offset)
+}
+
+/** Levels and values of a run of level entries (one or more rows of one leaf). */
+interface LeafRows {
+  def: number[]
+  rep: number[]
+  values: unknown[]
+}
+
+/**
+ * The decoded entries of one leaf column, consumed row by row. Holds the current page's entries plus the unread
+ * tail of the previous page (a row that continues across pages), never a whole column chunk.
+ */
+class LeafCursor {
+  private def: number[] = []
+  private rep: number[] = []
+  private values: unknown[] = []
+  /** Next unread entry and value. */
+  private e = 0
+  private v = 0
+  /** Row (group-relative) of the entry at `e`; -1 until the first row start is known. */
+  row: number
+  done = false
+  private dictionary: DecodedArray | undefined
+  private pending = true
+
+  readonly leaf: Leaf
+  private readonly pages: AsyncIterator<RawPage>
+
+  /** `firstRow`: the first row starting in the first data page (0 at the start of a chunk). */
+  constructor(leaf: Leaf, pages: AsyncIterator<RawPage>, firstRow: number) {
+    this.leaf = leaf
+    this.pages = pages
+    this.row = firstRow
+  }
+
+  /** Complete rows buffered: each ends where the next row starts (repetition level 0) or at the chunk's end. */
+  completeRows(): number {
+    if (this.leaf.maxRep === 0) return this.def.length - this.e
+    let rows = 0
+    for (let i = this.e + 1; i < this.rep.length; i++) if (this.rep[i] === 0) rows++
+    if (this.done && this.e < this.rep.length) rows++
+    return rows
+  }
+
+  /** Decode the next data page into the buffer (false at the end of the pages). */
+  async load(): Promise<boolean> {
+    for (;;) {
+      const next = await this.pages.next()
+      if (next.done) {
+        this.done = true
+        return false
+      }
+      const { info, body } = next.value
+      const decoder = this.leaf.decoder
+      if (info.type === 'DICTIONARY_PAGE') {
+        const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
+        const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
+        const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
+        this.dictionary = convert(plain, decoder)
+        continue
+      }
+      let decoded: ReturnType<typeof readDataPage>
+      let encoding: Encoding
+      if (info.type === 'DATA_PAGE' && info.header.data_page_header) {
+        const daph = info.header.data_page_header
+        const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
+        decoded = readDataPage(page, daph, decoder)
+        encoding = daph.encoding
+      } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
+        decoded = readDataPageV2(body, info.header, decoder)
+        encoding = info.header.data_page_header_v2.encoding
+      } else {
+        continue // index pages and unknown page types carry no rows
+      }
+      const values = convertWithDictionary(decoded.dataPage, this.dictionary, encoding, decoder)
+      this.append(info.numValues, decoded.definitionLevels, decoded.repetitionLevels, values)
+      return true
+    }
+  }
+
+  private append(n: number, def: number[] | undefined, rep: number[], values: DecodedArray) {
+    const { maxDef, maxRep } = this.leaf
+    const newDef = def?.length ? def : new Array<number>(n).fill(maxDef)
+    const newRep = maxRep ? rep : new Array<number>(n).fill(0)
+    const newValues = Array.isArray(values) ? values : Array.from(values as ArrayLike<unknown>)
+    if (this.e < this.def.length) {
+      this.def = this.def.slice(this.e).concat(newDef)
+      this.rep = this.rep.slice(this.e).concat(newRep)
+      this.values = this.values.slice(this.v).concat(newValues)
+    } else {
+      this.def = newDef
+      this.rep = newRep
+      this.values = newValues
+    }
+    this.e = 0
+    this.v = 0
+    if (this.pending) {
+      // The first page read may begin with the tail of the row before `row`: not ours.
+      let i = 0
+      while (i < this.rep.length && this.rep[i] !== 0) {
+        if (this.def[i] === maxDef) this.v++
+        i++
+      }
+      this.e = i
+      if (i < this.rep.length) this.pending = false
+    }
+  }
+
+  /** Take (or skip) the next `k` complete rows. */
+  take(k: number, keep: boolean): LeafRows | undefined {
+    const start = this.e
+    const vStart = this.v
+    let i = this.e
+    if (this.leaf.maxRep === 0) {
+      i += k
+      for (let j = start; j < i; j++) if (this.def[j] === this.leaf.maxDef) this.v++
+    } else {
+      let rows = 0
+      for (; i < this.rep.length; i++) {
+        if (this.rep[i] === 0 && rows++ === k) break
+        if (this.def[i] === this.leaf.maxDef) this.v++
+      }
+    }
+    this.e = i
+    this.row += k
+    if (!keep) return undefined
+    return {
+      def: this.def.slice(start, i),
+      rep: this.leaf.maxRep ? this.rep.slice(start, i) : [],
+      values: this.values.slice(vStart, this.v),
+    }
+  }
+}
+
+/** Assemble the rows taken from each leaf into row objects (hyparquet's Dremel assembly). */
+function assembleRows(
+  tree: SchemaTree,
+  leaves: Map<string, LeafRows>,
+  cursors: LeafCursor[],
+  count: number,
+  columns: readonly string[] | undefined,
+): Record<string, unknown>[] {
+  const data = new Map<string, DecodedArray>()
+  for (const cursor of cursors) {
+    const rows = leaves.get(cursor.leaf.path)
+    if (!rows) continue
+    const assembled = assembleLists(
+      [],
+      rows.def,
+      rows.rep,
+      rows.values as DecodedArray,
+      cursor.leaf.schemaPath,
+    )
+    data.set(cursor.leaf.path, assembled)
+  }
+  const out: Record<string, unknown>[] = Array.from({ length: count }, () => ({}))
+  for (const child of tree.children) {
+    const name = child.element.name
+    if (columns && !columns.includes(name)) continue
+    if (child.children.length) assembleNested(data, child, DEFAULT_PARSERS)
+    const column = data.get(name)
+    if (!column) continue
+    for (let r = 0; r < count; r++) (out[r] as Record<string, unknown>)[name] = column[r]
+  }
+  return out
+}
+
+/** Where the pages of the row groups come from: the offset index, a page map, or a walk from the chunk start. */
+export interface PageSourceOptions {
+  /** A page map built earlier (`parquetPageMap`) for chunks without an offset index. */
+  pageMap?: ParquetPageMap
+  /**
+   * Build the page map of a row group on demand when a range starts inside it and a chunk has no offset index
+   * (default true; the result is remembered per file for later reads, see `pageMapMemo`).
+   */
+  buildPageMap?: boolean
+}
+
+/** Page maps built on demand, per file footer (the metadata object lives as long as its file is open). */
+const pageMapMemo = new WeakMap<FileMetaData, Record<string, ChunkPageMap>[]>()
+
+/** Record a page map (e.g. one loaded from storage) for a file's footer, for the reads that follow. */
+export function parquetRememberPageMap(metadata: FileMetaData, map: ParquetPageMap): void {
+  const memo = pageMapMemo.get(metadata) ?? metadata.row_groups.map(() => ({}))
+  for (const [i, group] of map.rowGroups.entries()) Object.assign(memo[i] ?? {}, group)
+  pageMapMemo.set(metadata, memo)
+}
+
+/** The page map entry of a chunk: given, remembered, or (when asked) built now and remembered. */
+async function chunkPages(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  group: number,
+  chunk: ColumnChunk,
+  meta: ColumnMetaData,
+  leaf: Leaf,
+  options: PageSourceOptions,
+  build: boolean,
+): Promise<ChunkPageMap | undefined> {
+  const given = options.pageMap?.rowGroups[group]?.[leaf.path]
+  if (given) return given
+  const indexed = await offsetIndexPages(file, chunk, meta)
+  if (indexed) return indexed
+  let memo = pageMapMemo.get(metadata)
+  const known = memo?.[group]?.[leaf.path]
+  if (known) return known
+  if (!build) return undefined
+  const map = await chunkPageMap(file, meta, leaf)
+  if (!memo) {
+    memo = metadata.row_groups.map(() => ({}))
+    pageMapMemo.set(metadata, memo)
+  }
+  const entry = memo[group]
+  if (entry) entry[leaf.path] = map
+  return map
+}
+
+/** Options of `parquetScanRows` / `parquetReadRange`. */
+export interface ScanOptions extends PageSourceOptions {
+  /** Top-level columns to read (default: all). */
+  columns?: readonly string[]
+  /** Rows per yielded batch at most (default 64). */
+  batchRows?: number
+  /** Bytes read at once when walking page headers (default `HEADER_WINDOW`). */
+  headerWindow?: number
+}
+
+/**
+ * Stream the rows [start, end) of a file in order, in batches, page by page: per leaf column one decoded page
+ * (plus the unread tail of the previous one) is in memory at a time, and pages are fetched one by one. A range
+ * starting at a row group's first row needs no page locations (the chunk is walked from its start); one starting
+ * inside a group uses the offset index, the page map, or builds the map (headers, and levels of repeated pages).
+ */
+export async function* parquetScanRows(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  range: { start: number; end: number },
+  options: ScanOptions = {},
+): AsyncGenerator<Record<string, unknown>[]> {
+  yield* scanRows(file, metadata, range, options, false)
+}
+
+/**
+ * Read rows [start, end) as objects equal to hyparquet's `parquetReadObjects`: only the pages that hold them
+ * (plus each chunk's dictionary page), found through the offset index or a page map, each chunk's selected pages
+ * fetched in one request.
+ */
+export async function parquetReadRange(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  range: { start: number; end: number },
+  options: ScanOptions = {},
+): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = []
+  for await (const batch of scanRows(file, metadata, range, { batchRows: Infinity, ...options }, true)) {
+    for (const row of batch) rows.push(row)
+  }
+  return rows
+}
+
+async function* scanRows(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  range: { start: number; end: number },
+  options: ScanOptions,
+  together: boolean,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const tree = parquetSchema(metadata)
+  const batchRows = options.batchRows ?? 64
+  let groupStart = 0
+  for (let g = 0; g < metadata.row_groups.length; g++) {
+    const groupRows = Number(metadata.row_groups[g]?.num_rows ?? 0)
+    const lo = Math.max(range.start, groupStart) - groupStart
+    const hi = Math.min(range.end, groupStart + groupRows) - groupStart
+    groupStart += groupRows
+    if (hi <= lo) continue
+    const cursors: LeafCursor[] = []
+    for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
+      const flat = leaf.maxRep === 0
+      // A scan from the group's first row can walk the chunk; a read of a few rows wants the pages located.
+      const needLocations = lo > 0 || hi < groupRows || together
+      const map = await chunkPages(
+        file,
+        metadata,
+        g,
+        chunk,
+        meta,
+        leaf,
+        options,
+        needLocations && options.buildPageMap !== false,
+      )
+      if (map) {
+        const pages = selectPages(map.pages, groupRows, lo, hi, flat)
+        const firstRow = pages[0]?.firstRow ?? 0
+        cursors.push(new LeafCursor(leaf, locatedPages(file, map, pages, together), firstRow))
+      } else {
+        cursors.push(new LeafCursor(leaf, walkChunk(file, meta, true, options.headerWindow), 0))
+      }
+    }
+    // Skip to lo, then emit complete rows in batches.
+    for (let row = lo; row < hi; ) {
+      const want = Math.min(batchRows, hi - row)
+      let ready = Infinity
+      for (const cursor of cursors) {
+        // Drop rows before the range (the first page may start before it).
+        while (cursor.row < row) {
+          let complete = cursor.completeRows()
+          while (complete === 0 && !cursor.done) {
+            await cursor.load()
+            complete = cursor.completeRows()
+          }
+          if (complete === 0) throw new Error(`parquet column ${cursor.leaf.path} ends before row ${row}`)
+          cursor.take(Math.min(complete, row - cursor.row), false)
+        }
+        // One more page only when no complete row is buffered: memory stays at one page per leaf (a range
+        // read, `together`, buffers its whole range instead).
+        let complete = cursor.completeRows()
+        while ((together ? complete < want : complete === 0) && !cursor.done) {
+          await cursor.load()
+          complete = cursor.completeRows()
+        }
+        ready = Math.min(ready, complete)
+      }
+      const count = Math.min(want, ready)
+      if (!(count > 0)) throw new Error(`parquet row group ${g} ends before row ${row} of ${groupRows}`)
+      const taken = new Map<string, LeafRows>()
+      for (const cursor of cursors) taken.set(cursor.leaf.path, cursor.take(count, true) as LeafRows)
+      yield assembleRows(tree, taken, cursors, count, options.columns)
+      row += count
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The page-level reader against files written by other tools (test/fixtures/layouts, made by make_layouts.py with
+ * pyarrow, datasets and hyparquet-writer): every row range and every scan equals hyparquet's own full read of the
+ * same file; the page map we build equals the writer's offset index where there is one; and a scan of a file
+ * without a page index never asks for more than one page (plus a header window) at once.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { type AsyncBuffer, parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { describe, expect, it } from 'vitest'
+import {
+  COMPRESSORS,
+  parquetOffsetIndexMap,
+  parquetPageMap,
+  parquetReadRange,
+  parquetScanRows,
+  parquetWalkPages,
+} from '../../shared/parquet-pages.ts'
+
+const DIR = join(import.meta.dirname, '../fixtures/layouts')
+const LAYOUTS = readdirSync(DIR)
+  .filter((f) => f.endsWith('.parquet'))
+  .sort()
+/** make_layouts.py keeps one long message in this row, so it spans pages in the small-page layouts. */
+const LONG_ROW = 31
+
+/** An in-memory AsyncBuffer that records every request. */
+function countingBuffer(bytes: Uint8Array) {
+  const requests: [number, number][] = []
+  const file: AsyncBuffer = {
+    byteLength: bytes.byteLength,
+    slice(start, end = bytes.byteLength) {
+      requests.push([start, end])
+      return bytes.slice(start, end).buffer
+    },
+  }
+  return { file, requests }
+}
+
+function open(name: string) {
+  const bytes = new Uint8Array(readFileSync(join(DIR, name)))
+  const metadata = parquetMetadata(bytes.buffer)
+  return { bytes, metadata, ...countingBuffer(bytes) }
+}
+
+/** hyparquet's full read (whole column chunks, no page index): the independent reference. */
+async function reference(name: string) {
+  const { bytes } = open(name)
+  return parquetReadObjects({ file: bytes.buffer, compressors: COMPRESSORS })
+}
+
+it('has every layout of make_layouts.py', () => {
+  expect(LAYOUTS).toEqual([
+    'datasets.parquet',
+    'hyparquet-writer.parquet',
+    'pyarrow-defaults.parquet',
+    'pyarrow-none.parquet',
+    'pyarrow-rg20.parquet',
+    'pyarrow-small-pages-index.parquet',
+    'pyarrow-small-pages.parquet',
+    'pyarrow-v2-small-zstd.parquet',
+    'pyarrow-v2.parquet',
+    'pyarrow-zstd.parquet',
+  ])
+})
+
+describe.each(LAYOUTS)('%s', (name) => {
+  it('reads every row range like hyparquet reads the whole file', async () => {
+    const expected = await reference(name)
+    const { file, metadata } = open(name)
+    const n = expected.length
+    expect(n).toBe(60)
+    const ranges: [number, number][] = [
+      [0, n],
+      [0, 1],
+      [n >> 1, (n >> 1) + 1],
+      [n - 1, n],
+      [LONG_ROW - 1, LONG_ROW + 2],
+      [LONG_ROW, LONG_ROW + 1],
+      [LONG_ROW + 1, LONG_ROW + 2],
+      [13, 47],
+      [19, 21],
+      [39, 41],
+    ]
+    for (let r = 0; r < n; r += 7) ranges.push([r, r + 1])
+    for (const [start, end] of ranges) {
+      const rows = await parquetReadRange(file, metadata, { start, end })
+      expect(rows, `rows ${start}..${end}`).toEqual(expected.slice(start, end))
+    }
+    // The dataset's row objects keep the file's column order.
+    const [first] = await parquetReadRange(file, metadata, { start: 0, end: 1 })
+    expect(Object.keys(first ?? {})).toEqual(Object.keys(expected[0] ?? {}))
+  })
+
+  it('scans rows in order, page by page, from the start and from inside a row group', async () => {
+    const expected = await reference(name)
+    const { file, metadata } = open(name)
+    for (const [start, end, batchRows] of [
+      [0, 60, 64],
+      [0, 60, 5],
+      [13, 50, 7],
+      [LONG_ROW, LONG_ROW + 1, 1],
+    ] as const) {
+      const rows: Record<string, unknown>[] = []
+      for await (const batch of parquetScanRows(file, metadata, { start, end }, { batchRows })) {
+        expect(batch.length).toBeLessThanOrEqual(batchRows)
+        rows.push(...batch)
+      }
+      expect(rows, `scan ${start}..${end}`).toEqual(expected.slice(start, end))
+    }
+  })
+
+  it('reads chosen columns only', async () => {
+    const expected = await reference(name)
+    const { file, metadata } = open(name)
+    const rows = await parquetReadRange(file, metadata, { start: 5, end: 9 }, { columns: ['id', 'task'] })
+    expect(rows).toEqual(expected.slice(5, 9).map((r) => ({ id: r.id, task: r.task })))
+  })
+
+  it('builds a page map whose pages the header walk agrees with (and the offset index, where there is one)', async () => {
+    const { file, metadata } = open(name)
+    const map = await parquetPageMap(file, metadata)
+    expect(JSON.parse(JSON.stringify(map))).toEqual(map)
+    for (let g = 0; g < metadata.row_groups.length; g++) {
+      const group = map.rowGroups[g] ?? {}
+      expect(Object.keys(group)).toEqual([
+        'id',
+        'conversations.list.element.from',
+        'conversations.list.element.value',
+        'tools',
+        'category',
+        'subcategory',
+        'task',
+      ])
+      const rows = Number(metadata.row_groups[g]?.num_rows)
+      for (const [path, chunk] of Object.entries(group)) {
+        expect(chunk.pages[0]?.firstRow, path).toBe(0)
+        const firsts = chunk.pages.map((p) => p.firstRow)
+        expect(firsts, path).toEqual([...firsts].sort((a, b) => a - b))
+        expect(firsts.at(-1), path).toBeLessThan(rows)
+      }
+      const indexed = await parquetOffsetIndexMap(file, metadata, g)
+      if (indexed) expect(group, `row group ${g}`).toEqual(indexed)
+    }
+  })
+})
+
+describe('layout coverage', () => {
+  it('has layouts with and without an offset index, one row group and several, many pages per chunk', async () => {
+    const facts: Record<
+      string,
+      { groups: number; indexed: boolean; valuePages: number; pageTypes: string[] }
+    > = {}
+    for (const name of LAYOUTS) {
+      const { file, metadata } = open(name)
+      const map = await parquetPageMap(file, metadata)
+      const value = map.rowGroups.flatMap((g) => g['conversations.list.element.value']?.pages ?? [])
+      const types = new Set<string>()
+      for (const group of metadata.row_groups)
+        for (const chunk of group.columns)
+          if (chunk.meta_data)
+            for await (const page of parquetWalkPages(file, chunk.meta_data)) types.add(page.type)
+      facts[name] = {
+        groups: metadata.row_groups.length,
+        indexed: metadata.row_groups.every((g) => g.columns.every((c) => c.offset_index_length)),
+        valuePages: value.length,
+        pageTypes: [...types].sort(),
+      }
+    }
+    expect(facts['pyarrow-defaults.parquet']).toMatchObject({ groups: 1, indexed: false })
+    expect(facts['pyarrow-rg20.parquet']).toMatchObject({ groups: 3, indexed: false })
+    expect(facts['datasets.parquet']).toMatchObject({ indexed: true })
+    expect(facts['pyarrow-small-pages.parquet']).toMatchObject({ indexed: false })
+    expect(facts['pyarrow-small-pages.parquet']?.valuePages).toBeGreaterThan(20)
+    expect(facts['pyarrow-small-pages-index.parquet']).toMatchObject({ indexed: true })
+    expect(facts['pyarrow-small-pages-index.parquet']?.valuePages).toBeGreaterThan(20)
+    expect(facts['pyarrow-v2.parquet']?.pageTypes).toContain('DATA_PAGE_V2')
+    expect(facts['pyarrow-defaults.parquet']?.pageTypes).toEqual(['DATA_PAGE', 'DICTIONARY_PAGE'])
+  })
+})
+
+describe('memory of a scan without a page index', () => {
+  it.each(['pyarrow-defaults.parquet', 'pyarrow-small-pages.parquet', 'pyarrow-v2-small-zstd.parquet'])(
+    '%s: no request is larger than the largest page plus a header window',
+    async (name) => {
+      const headerWindow = 1024
+      const { file, metadata, requests } = open(name)
+      const map = await parquetPageMap(file, metadata)
+      let largest = 0
+      for (const group of map.rowGroups)
+        for (const chunk of Object.values(group)) {
+          for (const page of chunk.pages) largest = Math.max(largest, page.size)
+          largest = Math.max(largest, chunk.dictionary?.size ?? 0)
+        }
+      requests.length = 0
+      let rows = 0
+      for await (const batch of parquetScanRows(file, metadata, { start: 0, end: 60 }, { headerWindow }))
+        rows += batch.length
+      expect(rows).toBe(60)
+      const biggest = Math.max(...requests.map(([s, e]) => e - s))
+      expect(biggest).toBeLessThanOrEqual(largest + headerWindow)
+      // Several pages per column chunk, so "one page at a time" is not the whole chunk by accident.
+      const chunkBytes = Math.max(
+        ...metadata.row_groups.flatMap((g) =>
+          g.columns.map((c) => Number(c.meta_data?.total_compressed_size)),
+        ),
+      )
+      if (name !== 'pyarrow-defaults.parquet') expect(biggest).toBeLessThan(chunkBytes)
+    },
+  )
+})
