@@ -126,15 +126,15 @@ function pageInfo(offset: number, headerSize: number, header: PageHeader): PageI
 }
 
 /**
- * Walk the pages of a column chunk from its first byte: header windows of `window` bytes; a header cut by the end
- * of a window is read again from its start with a bigger window. With `bodies`, each page's compressed bytes are
- * returned too, read together with the next header window (one request per page); memory holds one page at a time.
+ * Walk the pages of a column chunk from its first byte: header read-aheads of `windowBytes` bytes; a header cut by the end
+ * of a read-ahead is read again from its start with a bigger read-ahead. With `bodies`, each page's compressed bytes are
+ * returned too, read together with the next header read-ahead (one request per page); memory holds one page at a time.
  */
 async function* walkChunk(
   file: AsyncBuffer,
   meta: ColumnMetaData,
   bodies: boolean,
-  window = HEADER_WINDOW,
+  windowBytes = HEADER_WINDOW,
 ): AsyncGenerator<RawPage> {
   const { start, end } = chunkByteRange(meta)
   let pos = start
@@ -143,9 +143,9 @@ async function* walkChunk(
   while (pos < end) {
     let header: PageHeader | undefined
     let headerSize = 0
-    for (let size = window; header === undefined; size *= 2) {
+    for (let size = windowBytes; header === undefined; size *= 2) {
       const at = pos - bufStart
-      if (at < 0 || at >= buf.length || size > window) {
+      if (at < 0 || at >= buf.length || size > windowBytes) {
         buf = await readBytes(file, pos, Math.min(end, pos + size))
         bufStart = pos
       }
@@ -156,7 +156,7 @@ async function* walkChunk(
         header = parquetHeader(reader)
         headerSize = reader.offset
       } catch (err) {
-        // Cut by the window: read again, bigger. Anything else is a broken file.
+        // Cut by the read-ahead: read again, bigger. Anything else is a broken file.
         if (bufStart + buf.length >= end || size >= MAX_HEADER_BYTES) throw err
       }
     }
@@ -166,8 +166,8 @@ async function* walkChunk(
     let body: Uint8Array = new Uint8Array(0)
     if (bodies) {
       if (bodyEnd > bufStart + buf.length) {
-        // The body leaves the window: fetch it with the next header window in one request.
-        buf = await readBytes(file, bodyStart, Math.min(end, bodyEnd + window))
+        // The body leaves the read-ahead: fetch it with the next header read-ahead in one request.
+        buf = await readBytes(file, bodyStart, Math.min(end, bodyEnd + windowBytes))
         bufStart = bodyStart
       }
       body = buf.subarray(bodyStart - bufStart, bodyEnd - bufStart)
@@ -178,15 +178,15 @@ async function* walkChunk(
 }
 
 /**
- * The headers of every page of a column chunk, in file order (dictionary page first), read through windows of
- * `window` bytes: header bytes only, never the page bodies (beyond what a window holds).
+ * The headers of every page of a column chunk, in file order (dictionary page first), read through read-aheads of
+ * `windowBytes` bytes: header bytes only, never the page bodies (beyond what a read-ahead holds).
  */
 export async function* parquetWalkPages(
   file: AsyncBuffer,
   meta: ColumnMetaData,
-  window = HEADER_WINDOW,
+  windowBytes = HEADER_WINDOW,
 ): AsyncGenerator<PageInfo> {
-  for await (const { info } of walkChunk(file, meta, false, window)) yield info
+  for await (const { info } of walkChunk(file, meta, false, windowBytes)) yield info
 }
 
 /** The schema path and decoder of one leaf column. */
