@@ -34,8 +34,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
-import { startFakeHub } from '../scripts/fake-hub.ts'
-import { freePort, startWranglerDev } from '../scripts/lib/wrangler-dev.ts'
+import { startFakeHub } from '../scripts/dev/fake-hub.ts'
+import { freePort, startWranglerDev } from '../scripts/dev/wrangler-dev.ts'
 import { parquetRowGroups } from '../shared/parquet.ts'
 
 const ROOT = join(import.meta.dirname, '..')

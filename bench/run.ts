@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { flagString, parseFlags } from '../scripts/lib/args.ts'
+import { parseFlags } from '../scripts/lib/cli-args.ts'
 import { benchMemory, prepareMemoryData } from './memory.ts'
 import { benchParse } from './parse.ts'
 import { benchWorker } from './worker.ts'
@@ -31,7 +31,7 @@ function section(name: string, values: Record<string, unknown>): void {
 /** Peak RSS and time of the stats CLI over a file, in a fresh process. */
 function benchStatsCli(file: string, config: string): Record<string, number> {
   const code = `
-    import { statsFromParquetFile } from ${JSON.stringify(join(ROOT, 'scripts/stats.ts'))}
+    import { statsFromParquetFile } from ${JSON.stringify(join(ROOT, 'scripts/lib/stats-pipeline.ts'))}
     const t = performance.now()
     const s = await statsFromParquetFile(${JSON.stringify(file)}, { config: ${JSON.stringify(config)}, dataset: 'bench', revision: 'bench', sample: true, quiet: true })
     process.stdout.write(JSON.stringify({ rows: s.rows, seconds: (performance.now() - t) / 1000, peakRssMB: process.resourceUsage().maxRSS / 1024 }))
@@ -51,10 +51,12 @@ function benchStatsCli(file: string, config: string): Record<string, number> {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
-    values: ['only', 'seconds', 'stats-timeout-min'],
-    booleans: ['small'],
+    only: { type: 'string', default: 'parse,cli,worker,site,tokenize' },
+    seconds: { type: 'string', default: '8' },
+    'stats-timeout-min': { type: 'string', default: '15' },
+    small: { type: 'boolean' },
   })
-  const only = new Set((flagString(flags, 'only') ?? 'parse,cli,worker,site,tokenize').split(','))
+  const only = new Set(flags.only.split(','))
   const small = flags.small === true
   const dir = small ? join(ROOT, '.cache/bench-small') : join(ROOT, '.cache/bench-full')
   if (!existsSync(join(dir, 'data/glm-5.1/train.parquet'))) {
@@ -87,7 +89,7 @@ async function main(): Promise<void> {
     section('stats CLI over the kimi file (peak memory bounded by a slice, not the file)', r)
   }
   if (only.has('worker')) {
-    const r = await benchWorker(dir, { seconds: Number(flagString(flags, 'seconds') ?? 8) })
+    const r = await benchWorker(dir, { seconds: Number(flags.seconds) })
     results.worker = r
     section('Worker under wrangler dev (warm trace vs static asset; cold trace bytes vs row pages; stats)', r)
   }
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     )
     const { results: r, failures } = await benchMemory(prepareMemoryData(dir), {
       coldloadOnly,
-      statsTimeoutMin: Number(flagString(flags, 'stats-timeout-min') ?? 15),
+      statsTimeoutMin: Number(flags['stats-timeout-min']),
     })
     results[coldloadOnly ? 'coldload' : 'memory'] = r
     if (failures.length) {

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { buildSite, ensureTestSample, ROOT, startSite } from '../test/site/harness.ts'
+import { buildSite, ensureTestSample, ROOT, startSite } from '../scripts/dev/site-harness.ts'
 
 /** Page types and the built file that stands for each. */
 const PAGES: Record<string, string> = {

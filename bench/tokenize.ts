@@ -22,7 +22,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { exportDataset } from '../scripts/export.ts'
+import { parseFlagsAndPositionals } from '../scripts/lib/cli-args.ts'
+import { exportDataset } from '../scripts/lib/export-pipeline.ts'
 import { openLocalParquet, streamRowSlices } from '../scripts/lib/local-parquet.ts'
 import { countTrainable, loadTokenizer, renderConversation, tokenizeTrace } from '../scripts/lib/tokenize.ts'
 import { traceToOpenAI } from '../shared/export.ts'
@@ -176,13 +177,22 @@ export function defaultTokenizeBenchFile(root = process.cwd()): string | null {
 }
 
 if (import.meta.main) {
-  const args = process.argv.slice(2)
-  const at = args.indexOf('--max-mb')
-  const maxMB = at >= 0 ? Number(args.splice(at, 2)[1]) : undefined
-  const file = args[0] ?? defaultTokenizeBenchFile()
-  if (!file || (maxMB !== undefined && !(maxMB >= 0))) {
+  let file: string | null
+  let maxMB: number | undefined
+  try {
+    const { values, positionals } = parseFlagsAndPositionals(process.argv.slice(2), {
+      'max-mb': { type: 'string' },
+    })
+    if (positionals.length > 1) throw new Error(`one file at most, got ${positionals.length}`)
+    maxMB = values['max-mb'] === undefined ? undefined : Number(values['max-mb'])
+    if (maxMB !== undefined && !(maxMB >= 0))
+      throw new Error(`flag "--max-mb" must be >= 0, got "${values['max-mb']}"`)
+    file = positionals[0] ?? defaultTokenizeBenchFile()
+    if (!file) throw new Error('no input file')
+  } catch (err) {
     process.stderr.write(
-      'usage: node bench/tokenize.ts [file.parquet] [--max-mb N] (run "npm run sample" first)\n',
+      `bench tokenize: ${(err as Error).message}\n` +
+        'usage: node bench/tokenize.ts [file.parquet] [--max-mb N] (run "npm run sample" first)\n',
     )
     process.exit(1)
   }

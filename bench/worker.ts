@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
-import { startFakeHub } from '../scripts/fake-hub.ts'
-import { startWranglerDev } from '../scripts/lib/wrangler-dev.ts'
+import { startFakeHub } from '../scripts/dev/fake-hub.ts'
+import { startWranglerDev } from '../scripts/dev/wrangler-dev.ts'
 import { parquetRowPageBytes } from '../shared/parquet.ts'
 
 const ROOT = join(import.meta.dirname, '..')

@@ -8,19 +8,22 @@
  * Flags: --endpoint URL (default $HF_ENDPOINT or https://huggingface.co), --dataset ID, --revision REV, --cache DIR.
  * The token comes from $HF_TOKEN only (never a flag: it would land in shell history).
  */
-import { flagString, parseFlags } from './lib/args.ts'
+import { parseFlags } from './lib/cli-args.ts'
 import { mirrorHubDataset } from './lib/hub-mirror.ts'
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
-    values: ['endpoint', 'dataset', 'revision', 'cache'],
-    booleans: ['quiet'],
+    endpoint: { type: 'string' },
+    dataset: { type: 'string' },
+    revision: { type: 'string' },
+    cache: { type: 'string' },
+    quiet: { type: 'boolean' },
   })
   const dir = await mirrorHubDataset({
-    endpoint: flagString(flags, 'endpoint'),
-    dataset: flagString(flags, 'dataset'),
-    revision: flagString(flags, 'revision'),
-    cacheDir: flagString(flags, 'cache'),
+    endpoint: flags.endpoint,
+    dataset: flags.dataset,
+    revision: flags.revision,
+    cacheDir: flags.cache,
     quiet: flags.quiet === true,
   })
   process.stdout.write(`${dir}\n`)

@@ -12,10 +12,10 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { startFakeHub } from './fake-hub.ts'
-import { flagInt, flagString, parseFlags } from './lib/args.ts'
-import { startWranglerDev } from './lib/wrangler-dev.ts'
-import { generateSample } from './sample.ts'
+import { startFakeHub } from './dev/fake-hub.ts'
+import { startWranglerDev } from './dev/wrangler-dev.ts'
+import { flagInt, parseFlags } from './lib/cli-args.ts'
+import { generateSample } from './lib/sample/generate.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 
@@ -38,9 +38,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env):
 }
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2), { values: ['port', 'dataset-dir'], booleans: ['no-build'] })
-  const port = flagInt(flags, 'port', 8787)
-  const dir = flagString(flags, 'dataset-dir') ?? join(ROOT, 'sample-data')
+  const flags = parseFlags(process.argv.slice(2), {
+    port: { type: 'string' },
+    'dataset-dir': { type: 'string' },
+    'no-build': { type: 'boolean' },
+  })
+  const port = flagInt('port', flags.port, 8787)
+  const dir = flags['dataset-dir'] ?? join(ROOT, 'sample-data')
   const env = {
     ...process.env,
     WRANGLER_SEND_METRICS: 'false',

@@ -4,17 +4,17 @@
  * that hub, and a headless Chromium driven by playwright-core. Pages and API are built from the same dataset
  * directory, so trace ids, counts and revisions agree. Nothing reaches the internet.
  *
- * Used by test/site/*.test.ts and bench/site.ts.
+ * Dev tooling for test/site/*.test.ts and bench/site.ts (never imported by the product).
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Browser, chromium } from 'playwright-core'
-import { type FakeHub, startFakeHub } from '../../scripts/fake-hub.ts'
-import { datasetDirRevision, readDatasetDir } from '../../scripts/lib/dataset-dir.ts'
-import { startWranglerDev, type WranglerDev } from '../../scripts/lib/wrangler-dev.ts'
-import { generateSample } from '../../scripts/sample.ts'
+import { datasetDirRevision, readDatasetDir } from '../lib/dataset-dir.ts'
+import { generateSample } from '../lib/sample/generate.ts'
+import { type FakeHub, startFakeHub } from './fake-hub.ts'
+import { startWranglerDev, type WranglerDev } from './wrangler-dev.ts'
 
 declare global {
   interface Window {
@@ -79,14 +79,7 @@ function newestMtime(paths: string[]): number {
 }
 
 /** Sources the site build depends on. */
-const BUILD_INPUTS = [
-  'site',
-  'shared',
-  'astro.config.mjs',
-  'scripts/stats.ts',
-  'scripts/lib',
-  'package-lock.json',
-]
+const BUILD_INPUTS = ['site', 'shared', 'astro.config.mjs', 'scripts/lib', 'package-lock.json']
 
 /**
  * True when dist/site is missing, was built from other data (the provenance banner of every page carries the

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { open, readdir, readFile, stat } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { cardIsSample, configsFromCardData, type DatasetConfig } from '../../shared/dataset.ts'
-import { parseFrontMatter } from '../fake-hub/yaml.ts'
+import { parseFrontMatter } from './dataset-card.ts'
 
 /** A local dataset directory, described. */
 export interface DatasetDir {

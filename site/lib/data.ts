@@ -1,13 +1,13 @@
 /**
  * Build-time data of the site: the `StatsSet` of the dataset directory (the same shared code the API runs,
- * streamed from the local parquet files by `scripts/stats.ts`), the digest of tools and categories, the
+ * streamed from the local parquet files by `scripts/lib/stats-pipeline.ts`), the digest of tools and categories, the
  * charts rendered to SVG, and the slugs of the tool and category pages.
  *
  * Everything is loaded once per build (memoised on `globalThis`, so pages bundled into different chunks
  * still share one load). The directory is `HTE_DATASET_DIR`, default `sample-data` (`npm run sample`).
  */
 import { parseHTML } from 'linkedom'
-import { statsFromDatasetDir } from '../../scripts/stats.ts'
+import { statsFromDatasetDir } from '../../scripts/lib/stats-pipeline.ts'
 import type { ChartName, DrillDownParams } from '../../shared/charts.ts'
 import { CHART_NAMES, renderChart } from '../../shared/charts.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'

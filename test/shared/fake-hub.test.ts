@@ -4,8 +4,8 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { parseFrontMatter, parseYaml } from '../../scripts/fake-hub/yaml.ts'
-import { type FakeHub, parseRange, startFakeHub } from '../../scripts/fake-hub.ts'
+import { type FakeHub, parseRange, startFakeHub } from '../../scripts/dev/fake-hub.ts'
+import { parseFrontMatter } from '../../scripts/lib/dataset-card.ts'
 import { datasetDirRevision } from '../../scripts/lib/dataset-dir.ts'
 
 const REPO = 'lambda/hermes-agent-reasoning-traces'
@@ -528,10 +528,11 @@ describe('parseRange (RFC 9110 single ranges)', () => {
   })
 })
 
-describe('card YAML', () => {
+describe('card YAML front matter (the yaml package)', () => {
   it('parses nested block lists and maps, flow lists, quotes and scalars', () => {
     expect(
-      parseYaml(`a: 1
+      parseFrontMatter(`---
+a: 1
 b: [x, "y, z", 'it''s']
 c:
   - name: id
@@ -544,6 +545,8 @@ g: "quoted # not a comment"
 h: |-
   two
   lines
+---
+# body
 `),
     ).toEqual({
       a: 1,
@@ -563,5 +566,14 @@ h: |-
   it('reads only the front matter of a card, and {} without one', () => {
     expect(parseFrontMatter(CARD).license).toBe('apache-2.0')
     expect(parseFrontMatter('# no front matter\n')).toEqual({})
+    expect(parseFrontMatter('\uFEFF---\r\nlicense: mit\r\n---\r\n# CRLF card\r\n')).toEqual({
+      license: 'mit',
+    })
+    expect(parseFrontMatter('---\n---\n# empty\n')).toEqual({})
+  })
+
+  it('throws naming the problem on front matter that is not a YAML mapping', () => {
+    expect(() => parseFrontMatter('---\n- a\n- b\n---\n')).toThrow(/must be a YAML mapping/)
+    expect(() => parseFrontMatter('---\na: [1, 2\n---\n')).toThrow(/line/i)
   })
 })

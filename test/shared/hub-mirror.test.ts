@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeHub, startFakeHub } from '../../scripts/fake-hub.ts'
+import { type FakeHub, startFakeHub } from '../../scripts/dev/fake-hub.ts'
 import { datasetDirRevision } from '../../scripts/lib/dataset-dir.ts'
 import { mirrorHubDataset } from '../../scripts/lib/hub-mirror.ts'
 

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { asyncBufferFromFile, parquetMetadataAsync } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FakeHub, startFakeHub } from '../../scripts/fake-hub.ts'
-import type { ProbeReport } from '../../scripts/probe.ts'
+import { type FakeHub, startFakeHub } from '../../scripts/dev/fake-hub.ts'
+import type { ProbeReport } from '../../scripts/lib/hub-probe.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 const CLI = join(ROOT, 'scripts/probe.ts')

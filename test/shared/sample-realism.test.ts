@@ -1,6 +1,6 @@
 /**
  * The generated sample against the real data: a 2,000-row kimi sample measured the way the independent full
- * parse of the real kimi config was (scripts/sample/measure.ts `realismMeter`), figure by figure next to the
+ * parse of the real kimi config was (scripts/lib/sample/measure.ts `realismMeter`), figure by figure next to the
  * real number, with the real numbers typed from ../shared/docs/DATASET.md (never computed from the generator).
  *
  * Tolerances: medians, p95s, means and shares within 15% of the real figure; rare events (calls outside the
@@ -15,8 +15,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from 'node:path'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { type ReadRow, type Realism, realismMeter } from '../../scripts/sample/measure.ts'
-import { generateSample } from '../../scripts/sample.ts'
+import { generateSample } from '../../scripts/lib/sample/generate.ts'
+import { type ReadRow, type Realism, realismMeter } from '../../scripts/lib/sample/measure.ts'
 import { CARD } from '../../site/lib/card.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
@@ -107,11 +107,10 @@ let figures: Figure[] = []
 function generatorHash(): string {
   const h = createHash('sha256')
   const files = [
-    'scripts/sample.ts',
-    ...readdirSync(join(ROOT, 'scripts/sample'))
+    ...readdirSync(join(ROOT, 'scripts/lib/sample'))
       .filter((f) => f.endsWith('.ts'))
       .sort()
-      .map((f) => `scripts/sample/${f}`),
+      .map((f) => `scripts/lib/sample/${f}`),
     'shared/pyjson.ts',
     'package-lock.json',
   ]

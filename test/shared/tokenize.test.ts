@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { Template } from '@huggingface/jinja'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
+import { CONFIG_PATHS, generateSample } from '../../scripts/lib/sample/generate.ts'
 import {
   type ChatTokenizer,
   countTrainable,
@@ -19,7 +20,6 @@ import {
   type TokenizedExample,
   tokenizeTrace,
 } from '../../scripts/lib/tokenize.ts'
-import { CONFIG_PATHS, generateSample } from '../../scripts/sample.ts'
 import { traceToOpenAI } from '../../shared/export.ts'
 import { parseRow } from '../../shared/trace.ts'
 import type { Trace } from '../../shared/types.ts'

@@ -1,6 +1,6 @@
 /**
  * The site in a real browser, end to end: the Astro build and the Worker (`wrangler dev`, API + assets) over
- * the generated test sample served by the local Hub stand-in (see harness.ts). Screenshots land in
+ * the generated test sample served by the local Hub stand-in (see scripts/dev/site-harness.ts). Screenshots land in
  * .cache/screenshots/ for people to look at.
  *
  * Every page opened here records its API requests (each must pin the build's revision) and its
@@ -12,9 +12,15 @@ import { join, relative } from 'node:path'
 import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import {
+  ROOT,
+  SCREENSHOT_DIR,
+  SITE_DIR,
+  type SiteHarness,
+  startSite,
+} from '../../scripts/dev/site-harness.ts'
 import { CHART_NAMES } from '../../shared/charts.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'
-import { ROOT, SCREENSHOT_DIR, SITE_DIR, type SiteHarness, startSite } from './harness.ts'
 
 let site: SiteHarness
 

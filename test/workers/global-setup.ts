@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { startFakeHub } from '../../scripts/fake-hub.ts'
+import { startFakeHub } from '../../scripts/dev/fake-hub.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 export const TEST_SAMPLE_DIR = join(ROOT, '.cache/workers-sample')

@@ -41,7 +41,7 @@ async function control(path: string, init?: RequestInit): Promise<Response> {
   return res
 }
 
-/** Replace the stand-in's faults (see scripts/fake-hub.ts `Faults`). */
+/** Replace the stand-in's faults (see scripts/dev/fake-hub/faults.ts `Faults`). */
 export async function setFaults(faults: Record<string, unknown>): Promise<void> {
   await control('faults', {
     method: 'POST',

@@ -2,7 +2,7 @@
  * One dataset row: structure (message count, human turns, parallel calls), content, and the deviations
  * the real data has (forced onto fixed row indices so even a small sample has every one of them).
  */
-import { pyJsonDumps } from '../../shared/pyjson.ts'
+import { pyJsonDumps } from '../../../shared/pyjson.ts'
 import { kimiToolsetAt, placeRow, taskGroupOf } from './catalog.ts'
 import { makeContext } from './context.ts'
 import { type CallOptions, type CallResult, makeCall, unknownToolCall } from './outputs.ts'

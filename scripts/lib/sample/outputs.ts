@@ -2,7 +2,7 @@
  * Tool calls: the arguments a model would send and what hermes-agent would answer (DATASET.md shapes),
  * including realistic failures.
  */
-import { PyFloat, pyJsonDumps } from '../../shared/pyjson.ts'
+import { PyFloat, pyJsonDumps } from '../../../shared/pyjson.ts'
 import { camel, fileContent, fileLines, html } from './code.ts'
 import type { Ctx } from './context.ts'
 import { abs, nonAsciiBit } from './context.ts'

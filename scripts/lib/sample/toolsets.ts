@@ -4,7 +4,7 @@
  * Names are the 26 real kimi tool names (DATASET.md); GLM toolsets add four plausible extras. Descriptions
  * and parameter schemas are written in the style of hermes-agent; the `required` lists follow DATASET.md.
  */
-import { pyJsonDumps } from '../../shared/pyjson.ts'
+import { pyJsonDumps } from '../../../shared/pyjson.ts'
 
 /** One tool: OpenAI function form without the wrapper. */
 export interface ToolSpec {

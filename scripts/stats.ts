@@ -1,0 +1,72 @@
+/**
+ * The stats CLI: stream a dataset parquet file in bounded memory and print its `Stats` JSON (the API
+ * contract) to stdout; progress goes to stderr. The work is `scripts/lib/stats-pipeline.ts`.
+ *
+ *   npm run stats -- --file data/kimi/train.parquet --config kimi
+ *   npm run stats -- --dataset-dir sample-data            (every config the card declares -> StatsSet)
+ *
+ * Flags: --file F --config C | --dataset-dir D; --dataset NAME (default the real repo id), --revision SHA
+ * (default: derived from the directory's content, or "local"), --budget-mb N (decoded bytes per slice),
+ * --sample (label the output as the generated sample; automatic with a sample card), --quiet, --pretty.
+ */
+import { basename, dirname, join, resolve } from 'node:path'
+import { DEFAULT_DATASET } from '../shared/dataset.ts'
+import { DEFAULT_SLICE_BUDGET } from '../shared/parquet.ts'
+import { flagInt, parseFlags } from './lib/cli-args.ts'
+import { datasetDirRevision, readDatasetDir } from './lib/dataset-dir.ts'
+import { resolveDataFile } from './lib/local-parquet.ts'
+import { statsFromDatasetDir, statsFromParquetFile } from './lib/stats-pipeline.ts'
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseFlags(argv, {
+    file: { type: 'string' },
+    config: { type: 'string' },
+    'dataset-dir': { type: 'string' },
+    dataset: { type: 'string' },
+    revision: { type: 'string' },
+    'budget-mb': { type: 'string' },
+    quiet: { type: 'boolean' },
+    pretty: { type: 'boolean' },
+    sample: { type: 'boolean' },
+  })
+  const budgetBytes = flagInt('budget-mb', flags['budget-mb'], DEFAULT_SLICE_BUDGET / 2 ** 20) * 2 ** 20
+  const quiet = flags.quiet === true
+  const indent = flags.pretty === true ? 2 : undefined
+  const dir = flags['dataset-dir']
+  const file = flags.file
+  let out: unknown
+  if (dir && file) throw new Error('give either --file or --dataset-dir, not both')
+  if (dir) {
+    out = await statsFromDatasetDir(dir, {
+      dataset: flags.dataset,
+      revision: flags.revision,
+      budgetBytes,
+      quiet,
+      sample: flags.sample === true,
+    })
+  } else if (file) {
+    // data/<config>/train.parquet names its config; --config overrides. A file inside a dataset directory
+    // (DIR/data/<config>/train.parquet with DIR/README.md) takes that directory's revision and sample flag.
+    const path = resolveDataFile(file)
+    const config = flags.config ?? basename(dirname(path))
+    const home = join(dirname(path), '..', '..')
+    const described = await readDatasetDir(home).catch(() => null)
+    const inDir = described?.configs.some((c) => resolve(home, c.path) === resolve(path)) === true
+    out = await statsFromParquetFile(path, {
+      config,
+      dataset: flags.dataset ?? DEFAULT_DATASET,
+      revision: flags.revision ?? (inDir ? await datasetDirRevision(home) : 'local'),
+      sample: flags.sample === true || (inDir && described?.sample === true),
+      budgetBytes,
+      quiet,
+    })
+  } else {
+    throw new Error('usage: npm run stats -- --file <parquet> --config <name> | --dataset-dir <dir>')
+  }
+  process.stdout.write(`${JSON.stringify(out, null, indent)}\n`)
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  process.stderr.write(`stats: ${err.message}\n`)
+  process.exit(1)
+})
