@@ -26,6 +26,9 @@ export default defineConfig({
                 HF_REVISION: 'main',
                 SLICE_BUDGET_MB: '2',
                 QUEUE_DELAY_SCALE: '0',
+                // The suites send hundreds of requests from one client: rate limits are off here and turned on
+                // per request by test/workers/ratelimit.test.ts (an env override).
+                RATE_LIMITS: 'off',
               },
             },
           })),

@@ -447,8 +447,9 @@ export interface StsMessage {
   /** Model reasoning, shown as a separate thinking block (spec): the joined `<think>` contents; absent if none. */
   reasoningContent?: string
   /**
-   * Assistant tool calls (spec): `{ id, function: { name, arguments } }` with `arguments` a JSON string; a
-   * malformed call's `arguments` is its raw payload text, so the viewer shows what the model actually wrote.
+   * Assistant tool calls (spec): `{ id, function: { name, arguments } }` with `arguments` a JSON string (always
+   * valid JSON): a malformed call's is `{"raw": "<the payload text>"}`, so the viewer shows what the model
+   * actually wrote, and its name is recovered from the payload when legible.
    */
   toolCalls?: { id: string; function: { name: string; arguments: string } }[]
   /** On a tool message, the `toolCalls[].id` it answers (spec). */
@@ -513,7 +514,11 @@ export function traceToSts(trace: Trace): StsExport {
       if (turn.calls.length > 0) {
         message.toolCalls = turn.calls.map(({ call, id, args }) => ({
           id,
-          function: { name: call.name, arguments: args ? JSON.stringify(args) : call.raw },
+          function: {
+            name: call.malformed ? stsRecoveredName(call.raw, call.name) : call.name,
+            // The spec's `arguments` is a JSON string: a payload that is not a JSON object stays readable as one.
+            arguments: JSON.stringify(args ?? { raw: call.raw }),
+          },
         }))
       }
       if (model) message.model = model
@@ -523,6 +528,15 @@ export function traceToSts(trace: Trace): StsExport {
     }
   }
   return { lines }
+}
+
+/**
+ * The tool name of a malformed payload when its `"name": "…"` is still legible (double or Python-style single
+ * quotes), else `fallback`.
+ */
+function stsRecoveredName(raw: string, fallback: string): string {
+  const m = /["']name["']\s*:\s*["']([A-Za-z0-9_.:-]{1,200})["']/.exec(raw)
+  return m?.[1] ?? fallback
 }
 
 /**

@@ -12,12 +12,16 @@ import type { AppEnv, Bindings } from './env.ts'
 import { log } from './log.ts'
 import { badParam, HttpProblem, problemResponse } from './problem.ts'
 import { queue } from './queue.ts'
+import { rateLimitCheck } from './ratelimit.ts'
 import { charts } from './routes/charts.ts'
 import { datasets } from './routes/datasets.ts'
+import { docs } from './routes/docs.ts'
 import { exportJsonl } from './routes/export.ts'
 import { health } from './routes/health.ts'
+import { oembed } from './routes/oembed.ts'
 import { openapi } from './routes/openapi.ts'
 import { stats } from './routes/stats.ts'
+import { sts } from './routes/sts.ts'
 import { trace } from './routes/trace.ts'
 import { traces } from './routes/traces.ts'
 import { scheduled } from './scheduled.ts'
@@ -103,14 +107,23 @@ app.use('/api/*', async (c, next) => {
   }
 })
 
+// Per-client rate limits (workers/ratelimit.ts), inside the middleware above so 429s are logged like any answer.
+app.use('/api/*', async (c, next) => {
+  await rateLimitCheck(c.env, c.req.raw, new URL(c.req.url).pathname)
+  await next()
+})
+
 app.route('/api/datasets', datasets)
 app.route('/api/stats', stats)
 app.route('/api/traces', traces)
+app.route('/api/trace', sts)
 app.route('/api/trace', trace)
 app.route('/api/charts', charts)
 app.route('/api/export.jsonl', exportJsonl)
 app.route('/api/openapi.json', openapi)
 app.route('/api/health', health)
+app.route('/api/oembed', oembed)
+app.route('/api/docs', docs)
 
 // Trace permalinks (/trace/<id>, /trace/, /trace/?id=<id>, /trace/<id>/): the static viewer page reads the id
 // from the URL.

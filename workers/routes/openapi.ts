@@ -1,19 +1,71 @@
 /**
- * `GET /api/openapi.json`: the OpenAPI 3.1 document, its parameters generated from the zod schemas that
- * validate the requests (one source of truth).
+ * `GET /api/openapi.json`: the OpenAPI 3.1 document. One source of truth: the parameters come from the zod schemas
+ * that validate the requests (the routes' `*Query` schemas), the responses from the zod schemas of the answers
+ * (`workers/schemas.ts`, proved equal to the contract types of `shared/types.ts` by a type-level test), both turned
+ * into JSON Schema (draft 2020-12, OpenAPI 3.1's dialect) by zod 4's `z.toJSONSchema`.
  */
 import { Hono } from 'hono'
 import { z } from 'zod'
 import { CHART_NAMES } from '../../shared/charts.ts'
 import type { AppEnv } from '../env.ts'
+import {
+  ChartListSchema,
+  DatasetsSchema,
+  HealthSchema,
+  OEmbedSchema,
+  ProblemSchema,
+  StatsSchema,
+  StatsSetSchema,
+  StepSchema,
+  TraceExportSchema,
+  TraceListSchema,
+  TraceSchema,
+  TraceSummarySchema,
+} from '../schemas.ts'
 import { chartsQuery } from './charts.ts'
 import { datasetsQuery } from './datasets.ts'
 import { EXPORT_LIMIT_DEFAULT, EXPORT_LIMIT_MAX, exportQuery } from './export.ts'
+import { healthQuery } from './health.ts'
+import { oembedQuery } from './oembed.ts'
 import { statsQuery } from './stats.ts'
 import { traceParams, traceQuery } from './trace.ts'
 import { tracesQuery } from './traces.ts'
 
 type JsonSchema = { properties?: Record<string, Record<string, unknown>>; required?: string[] }
+
+/** The named response schemas (components.schemas), in document order. */
+const COMPONENTS = {
+  Datasets: DatasetsSchema,
+  Stats: StatsSchema,
+  StatsSet: StatsSetSchema,
+  TraceList: TraceListSchema,
+  TraceSummary: TraceSummarySchema,
+  Trace: TraceSchema,
+  Step: StepSchema,
+  TraceExport: TraceExportSchema,
+  ChartList: ChartListSchema,
+  Health: HealthSchema,
+  OEmbed: OEmbedSchema,
+  Problem: ProblemSchema,
+} as const
+
+/** `components.schemas`: every response schema, nested named ones as `$ref`s. */
+function componentSchemas(): Record<string, Record<string, unknown>> {
+  const registry = z.registry<{ id: string }>()
+  for (const [id, schema] of Object.entries(COMPONENTS)) registry.add(schema, { id })
+  const out = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+    // `unknown` fields (tool parameters, call arguments, response content) are any JSON value: `{}`.
+    unrepresentable: 'any',
+  }) as { schemas: Record<string, Record<string, unknown>> }
+  const schemas: Record<string, Record<string, unknown>> = {}
+  for (const [id, schema] of Object.entries(out.schemas)) {
+    const { $schema: _s, $id: _i, ...rest } = schema
+    schemas[id] = rest
+  }
+  return schemas
+}
 
 function parameters(schema: z.ZodObject, where: 'query' | 'path'): unknown[] {
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema
@@ -29,42 +81,95 @@ function parameters(schema: z.ZodObject, where: 'query' | 'path'): unknown[] {
   })
 }
 
-const problem = { $ref: '#/components/responses/Problem' }
-const errors = {
-  '400': problem,
-  '404': problem,
-  '405': problem,
-  '502': problem,
-  '503': problem,
-  '504': problem,
+/** `?revision=`, accepted by every route (validated once by the API middleware in workers/index.ts). */
+const revisionParam = {
+  name: 'revision',
+  in: 'query',
+  required: false,
+  description:
+    'Pin the dataset revision: a 40-hex commit sha (the served branch name is also accepted and means the same as leaving it out). Answers for a pinned sha are immutable and edge-cached.',
+  schema: { type: 'string', pattern: '^[0-9a-f]{40}$' },
 }
 
-function op(summary: string, description: string, params: unknown[], ok: Record<string, unknown>) {
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` })
+
+/** Response headers (exposed to browsers through Access-Control-Expose-Headers). */
+const HEADERS = {
+  Link: {
+    description:
+      'RFC 8288 `<URL>; rel="next"`: the same query with `cursor` set, present while rows remain. Follow it until absent.',
+    schema: { type: 'string' },
+  },
+  XRevision: {
+    description: 'Commit sha the answer was read at.',
+    schema: { type: 'string', pattern: '^[0-9a-f]{40}$' },
+  },
+  ETag: {
+    description: 'Strong validator derived from the revision and the request; send it as If-None-Match.',
+    schema: { type: 'string' },
+  },
+  RetryAfter: {
+    description: 'Seconds to wait before asking again (RFC 9110 §10.2.3).',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  XRows: { description: 'Rows in this response.', schema: { type: 'integer', minimum: 0 } },
+  XRowsTotal: {
+    description: 'Rows matching the query, over every page.',
+    schema: { type: 'integer', minimum: 0 },
+  },
+} as const
+
+/** The headers every successful data answer carries. */
+const dataHeaders = {
+  ETag: { $ref: '#/components/headers/ETag' },
+  'X-Revision': { $ref: '#/components/headers/XRevision' },
+}
+
+/** Every error status the API answers, each an RFC 9457 problem (`components.responses`). */
+const ERRORS: Record<string, string> = {
+  '400': 'Bad input: the problem names the parameter (`param`) and the value (`value`).',
+  '404': 'Unknown id, config, chart, route or revision.',
+  '405': 'Method other than GET, HEAD or OPTIONS (the API is read-only); `Allow` lists the methods.',
+  '414': 'URL longer than 16,384 characters.',
+  '429': 'Too many requests from this client: wait `Retry-After` seconds (the rate limit period).',
+  '500': 'Internal error; the request can be retried.',
+  '502': 'The Hub answered with an error (e.g. the dataset or revision is gone).',
+  '503':
+    'Temporarily unavailable (Hub rate limit or outage, storage failing, work still computed, layout too large): wait `Retry-After` seconds.',
+  '504': 'The Hub did not answer in time: retry after `Retry-After` seconds.',
+  '507': 'The row is larger than the memory budget one request may decode.',
+}
+
+function errorResponses(): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.keys(ERRORS).map((s) => [s, { $ref: `#/components/responses/Problem${s}` }]),
+  )
+}
+
+function op(
+  summary: string,
+  description: string,
+  params: unknown[],
+  ok: Record<string, unknown>,
+  opts: { revision?: boolean; notModified?: boolean; extra?: Record<string, unknown> } = {},
+) {
+  const responses: Record<string, unknown> = { '200': ok }
+  if (opts.notModified !== false) {
+    responses['304'] = { description: 'Not modified (If-None-Match matched the ETag).' }
+  }
   return {
     get: {
       summary,
       description,
-      parameters: params,
-      responses: {
-        '200': ok,
-        '304': { description: 'Not modified (If-None-Match matched the ETag).' },
-        ...errors,
-      },
+      parameters: opts.revision === false ? params : [...params, revisionParam],
+      responses: { ...responses, ...errorResponses(), ...opts.extra },
     },
   }
 }
 
-function json(ref: string, description: string) {
-  return { description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } }
+function json(schema: unknown, description: string, headers: Record<string, unknown> = dataHeaders) {
+  return { description, headers, content: { 'application/json': { schema } } }
 }
-
-/** Response headers of the paged routes (exposed to browsers through Access-Control-Expose-Headers). */
-const linkHeader = {
-  description:
-    'RFC 8288 `<URL>; rel="next"`: the same query with `cursor` set, present while rows remain. Follow it until absent.',
-  schema: { type: 'string' },
-}
-const revisionHeader = { description: 'Commit sha the answer was read at.', schema: { type: 'string' } }
 
 /** The OpenAPI document (built once per isolate). */
 export function openApiDocument(): Record<string, unknown> {
@@ -74,35 +179,58 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Hermes Trace Explorer API',
       version: '1.0.0',
       description:
-        'Stats and step-by-step replays of lambda/hermes-agent-reasoning-traces, read lazily from the Hub. Every document names its dataset, revision (commit sha) and whether it is the generated sample. Errors are RFC 9457 problem+json.',
+        'Stats and step-by-step replays of lambda/hermes-agent-reasoning-traces, read lazily from the Hub. Every document names its dataset, revision (commit sha) and whether it is the generated sample. Errors are RFC 9457 problem+json. Requests are rate limited per client (429 with Retry-After).',
     },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
     paths: {
       '/api/datasets': op(
         'Dataset, revision and configs',
         'Configs with split, rows and bytes.',
         parameters(datasetsQuery, 'query'),
-        json('Datasets', 'The dataset'),
+        json(ref('Datasets'), 'The dataset'),
       ),
       '/api/stats': op(
         'Statistics',
-        'One config (`Stats`) or every config side by side (`StatsSet`). `complete: false` while slices are computed.',
+        'One config (`Stats`) or every config side by side (`StatsSet`). `complete: false` (with `coverage` and Retry-After) while slices are computed.',
         parameters(statsQuery, 'query'),
-        json('Stats', 'Stats or StatsSet'),
+        json({ oneOf: [ref('Stats'), ref('StatsSet')] }, '`Stats` with `config`, else `StatsSet`', {
+          ...dataHeaders,
+          'Retry-After': { $ref: '#/components/headers/RetryAfter' },
+        }),
       ),
       '/api/traces': op(
         'Row summaries, filtered and paged',
         'Filters combine with AND. `limit` <= 100 (default 20). Page with `offset`, or with the opaque `cursor` from `nextCursor` / `Link: rel="next"` (same pages; not both at once). A cursor is valid for the same filters at the same revision only: otherwise 400 naming `cursor`.',
         parameters(tracesQuery, 'query'),
-        {
-          ...json('TraceList', 'A page of TraceSummary'),
-          headers: { Link: linkHeader, 'X-Revision': revisionHeader },
-        },
+        json(ref('TraceList'), 'A page of TraceSummary', {
+          ...dataHeaders,
+          Link: { $ref: '#/components/headers/Link' },
+        }),
       ),
       '/api/trace/{id}': op(
         'One trace (replay JSON)',
-        '`?format=` returns an export form instead.',
+        '`?format=` returns an export form (`TraceExport`) instead of the replay document (`Trace`).',
         [...parameters(traceParams, 'path'), ...parameters(traceQuery, 'query')],
-        json('Trace', 'The trace'),
+        json({ oneOf: [ref('Trace'), ref('TraceExport')] }, 'The trace'),
+      ),
+      '/api/trace/{id}/sts.jsonl': op(
+        'One trace as a Hub Session-Trace (STS) file',
+        'The JSONL file the Hugging Face Hub trace viewer loads: a session header line, then one line per message. Sent as an attachment (`<id>.jsonl`).',
+        parameters(traceParams, 'path'),
+        {
+          description: 'STS JSONL',
+          headers: dataHeaders,
+          content: { 'application/x-ndjson': { schema: { type: 'string' } } },
+        },
+      ),
+      '/api/charts': op(
+        'Chart names',
+        'Every chart and its SVG URL.',
+        [],
+        json(ref('ChartList'), 'Charts', {}),
+        {
+          notModified: false,
+        },
       ),
       '/api/charts/{name}.svg': op(
         'An embeddable SVG chart',
@@ -111,7 +239,11 @@ export function openApiDocument(): Record<string, unknown> {
           { name: 'name', in: 'path', required: true, schema: { type: 'string', enum: [...CHART_NAMES] } },
           ...parameters(chartsQuery, 'query'),
         ],
-        { description: 'SVG', content: { 'image/svg+xml': { schema: { type: 'string' } } } },
+        {
+          description: 'SVG',
+          headers: dataHeaders,
+          content: { 'image/svg+xml': { schema: { type: 'string' } } },
+        },
       ),
       '/api/export.jsonl': op(
         'Export matching rows as JSONL',
@@ -121,71 +253,83 @@ export function openApiDocument(): Record<string, unknown> {
           description: 'JSONL (one page)',
           content: { 'application/x-ndjson': { schema: { type: 'string' } } },
           headers: {
-            Link: linkHeader,
-            'X-Rows': { description: 'Rows in this response.', schema: { type: 'integer' } },
-            'X-Rows-Total': {
-              description: 'Rows matching the query, over every page.',
-              schema: { type: 'integer' },
+            Link: { $ref: '#/components/headers/Link' },
+            'X-Rows': { $ref: '#/components/headers/XRows' },
+            'X-Rows-Total': { $ref: '#/components/headers/XRowsTotal' },
+            'X-Revision': { $ref: '#/components/headers/XRevision' },
+          },
+        },
+        { notModified: false },
+      ),
+      '/api/oembed': op(
+        'oEmbed for charts and embed pages',
+        'oEmbed 1.0 (https://oembed.com): `url` is a chart page (`/embed/<chart>/`) or a chart SVG (`/api/charts/<name>.svg`) of this site; the answer is a `rich` type with an `<iframe>`. 404 for other URLs; 501 for `format=xml`.',
+        parameters(oembedQuery, 'query'),
+        json(ref('OEmbed'), 'The oEmbed answer', {}),
+        {
+          notModified: false,
+          revision: false,
+          extra: {
+            '501': {
+              description: '`format=xml`: only JSON is implemented (oEmbed 1.0 §2.3.5).',
+              content: { 'application/problem+json': { schema: ref('Problem') } },
             },
-            'X-Revision': revisionHeader,
           },
         },
       ),
-      '/api/openapi.json': op('This document', 'OpenAPI 3.1.', [], {
-        description: 'OpenAPI',
-        content: { 'application/json': {} },
-      }),
+      '/api/health': op(
+        'Operator health',
+        'Resolved revision, per-config completeness of the id index, stats and summaries, cache hit ratios, memory and queue counters. Never cached; 503 (`status: degraded`, same body, Retry-After) when storage fails.',
+        parameters(healthQuery, 'query'),
+        json(ref('Health'), 'Healthy', { 'X-Revision': { $ref: '#/components/headers/XRevision' } }),
+        { notModified: false },
+      ),
+      '/api/openapi.json': op(
+        'This document',
+        'OpenAPI 3.1.',
+        [],
+        { description: 'OpenAPI', content: { 'application/json': { schema: { type: 'object' } } } },
+        { notModified: false, revision: false },
+      ),
+      '/api/docs': op(
+        'API reference (HTML)',
+        'This document rendered as a self-contained HTML page.',
+        [],
+        { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
+        { notModified: false, revision: false },
+      ),
     },
     components: {
-      responses: {
-        Problem: {
-          description:
-            'RFC 9457 problem details naming the bad value; 503 and 429-caused errors carry Retry-After.',
-          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-        },
-      },
-      schemas: {
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail'],
-          properties: {
-            type: { type: 'string' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            instance: { type: 'string' },
-            param: { type: 'string' },
-            value: { type: 'string' },
-            retryAfter: { type: 'integer' },
+      schemas: componentSchemas(),
+      headers: HEADERS,
+      responses: Object.fromEntries(
+        Object.entries(ERRORS).map(([status, description]) => [
+          `Problem${status}`,
+          {
+            description,
+            headers: ['429', '503', '504', '502'].includes(status)
+              ? { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } }
+              : {},
+            content: { 'application/problem+json': { schema: ref('Problem') } },
           },
-        },
-        Datasets: { type: 'object', description: 'See shared/types.ts and README "API".' },
-        Stats: {
-          type: 'object',
-          description:
-            'Stats (shared/types.ts): seed block, totals, averages, distributions, error taxonomy.',
-        },
-        TraceList: {
-          type: 'object',
-          description:
-            '{ total, offset, limit, nextCursor, items: TraceSummary[] } plus provenance and coverage; `nextCursor` is the opaque cursor of the next page, null at the end.',
-        },
-        Trace: {
-          type: 'object',
-          description: 'Trace (shared/types.ts): messages, steps, summary, warnings.',
-        },
-      },
+        ]),
+      ),
     },
   }
 }
 
 let cached: string | null = null
 
-export const openapi = new Hono<AppEnv>().get('/', (c) => {
+/** The document as JSON text (built once per isolate). */
+export function openApiJson(): string {
   cached ??= JSON.stringify(openApiDocument())
-  return c.body(cached, 200, {
+  return cached
+}
+
+export const openapi = new Hono<AppEnv>().get('/', (c) =>
+  c.body(openApiJson(), 200, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'public, max-age=3600',
     'access-control-allow-origin': '*',
-  })
-})
+  }),
+)

@@ -1,0 +1,108 @@
+/**
+ * Every route's real answers, 200s and errors, validate against the served `/api/openapi.json`
+ * (`expectMatchesOpenApi`: status listed, media type documented, body valid for the response schema with
+ * @cfworker/json-schema inside workerd, documented headers well-formed).
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { CHART_NAMES } from '../../shared/charts.ts'
+import { EXPORT_FORMATS } from '../../shared/export.ts'
+import type { StatsSet } from '../../shared/types.ts'
+import {
+  api,
+  apiJson,
+  coldStart,
+  eventually,
+  expectMatchesOpenApi,
+  findIdAtRow,
+  resetHub,
+  setFaults,
+} from './helpers.ts'
+
+async function check(path: string, status: number, init?: RequestInit): Promise<unknown> {
+  const res = await api(path, init)
+  const shown = res.status === status ? '' : await res.clone().text()
+  expect(res.status, `${path}: ${shown}`).toBe(status)
+  return expectMatchesOpenApi(path, res)
+}
+
+describe('answers match the OpenAPI document', () => {
+  let id = ''
+  beforeAll(async () => {
+    await coldStart()
+    id = await findIdAtRow('kimi', 7)
+  })
+
+  it('partial stats (coverage, Retry-After) and the documents before stats complete', async () => {
+    const partial = (await check('/api/stats?config=kimi', 200)) as { complete: boolean }
+    if (!partial.complete) expect(partial).toHaveProperty('coverage')
+    await check('/api/datasets', 200)
+    await check('/api/health', 200)
+    await check('/api/openapi.json', 200)
+    await check('/api/charts', 200)
+  })
+
+  it('complete stats, lists, traces, exports, charts', async () => {
+    await eventually(async () => {
+      const set = await apiJson<StatsSet>('/api/stats')
+      return set.complete ? set : null
+    }, 90_000)
+    await check('/api/stats', 200)
+    await check('/api/stats?config=glm-5.1', 200)
+    const list = (await check('/api/traces?limit=3&config=kimi', 200)) as { nextCursor: string }
+    await check(`/api/traces?limit=3&config=kimi&cursor=${list.nextCursor}`, 200)
+    await check('/api/traces?q=zzzz-no-such-task', 200)
+    await check(`/api/trace/${id}`, 200)
+    for (const format of ['trace', ...EXPORT_FORMATS]) await check(`/api/trace/${id}?format=${format}`, 200)
+    const sts = await api(`/api/trace/${id}/sts.jsonl`)
+    expect(sts.headers.get('content-disposition')).toBe(`attachment; filename="${id}.jsonl"`)
+    await expectMatchesOpenApi(`/api/trace/${id}/sts.jsonl`, sts)
+    await check(`/api/export.jsonl?config=kimi&format=sharegpt&limit=2`, 200)
+    for (const name of CHART_NAMES) await check(`/api/charts/${name}.svg?config=kimi`, 200)
+    await check(
+      `/api/oembed?url=${encodeURIComponent(`https://explorer.test/embed/${CHART_NAMES[0]}/`)}`,
+      200,
+    )
+    const docs = await api('/api/docs')
+    expect(docs.headers.get('content-type')).toContain('text/html')
+    const html = (await expectMatchesOpenApi('/api/docs', docs)) as string
+    for (const schema of ['Trace', 'Step', 'TraceSummary', 'Stats', 'StatsSet', 'Problem']) {
+      expect(html).toContain(`id="schema-${schema}"`)
+    }
+    const revision = ((await apiJson('/api/datasets')) as { revision: string }).revision
+    await check(`/api/trace/${id}?revision=${revision}`, 200)
+    const etag = (await api(`/api/trace/${id}`)).headers.get('etag') ?? ''
+    await check(`/api/trace/${id}`, 304, { headers: { 'if-none-match': etag } })
+  })
+
+  it('client errors are documented problems', async () => {
+    await check('/api/traces?limit=0', 400)
+    await check('/api/traces?bogus=1', 400)
+    await check('/api/stats?config=kimii', 400)
+    await check(`/api/trace/${id}?revision=nothex`, 400)
+    await check('/api/trace/no-such-row', 404)
+    await check('/api/charts/no-such-chart.svg', 404)
+    await check('/api/datasets', 405, { method: 'POST' })
+    await check(`/api/traces?q=${'x'.repeat(17_000)}`, 414)
+    await check('/api/oembed?url=https%3A%2F%2Fexample.com%2Fembed%2Ftools%2F', 404)
+    await check(`/api/oembed?url=%2Fembed%2F${CHART_NAMES[0]}%2F&format=xml`, 501)
+  })
+
+  it('the check refuses an answer that breaks the document', async () => {
+    const bad = new Response(JSON.stringify({ dataset: 'x' }), {
+      headers: { 'content-type': 'application/json' },
+    })
+    await expect(expectMatchesOpenApi('/api/datasets', bad)).rejects.toThrow(/does not match/)
+    const undocumented = new Response('{}', { status: 418, headers: { 'content-type': 'application/json' } })
+    await expect(expectMatchesOpenApi('/api/datasets', undocumented)).rejects.toThrow(/not documented/)
+  })
+
+  it('upstream errors are documented problems', async () => {
+    await coldStart()
+    await setFaults({ status500: { match: '/__cdn/' } })
+    await check(`/api/trace/${id}`, 502)
+    await coldStart()
+    await setFaults({ status429: { match: '/__cdn/', retryAfter: 120 } })
+    await check(`/api/trace/${id}`, 503)
+    await resetHub()
+  })
+})
