@@ -21,3 +21,11 @@ export function apiUrl(path: string, params: URLSearchParams | Record<string, st
   const q = query.toString()
   return q ? `${path}?${q}` : path
 }
+
+/** Export formats of `GET /api/trace/:id?format=`. */
+export const TRACE_EXPORTS = [
+  { format: 'openai', label: 'OpenAI messages' },
+  { format: 'openai-raw', label: 'OpenAI (raw text)' },
+  { format: 'sharegpt', label: 'ShareGPT' },
+  { format: 'sts', label: 'Session-Trace (STS)' },
+] as const

@@ -90,3 +90,8 @@ export function copyButton(get: () => string, label = 'Copy'): HTMLButtonElement
 export function fmtInt(n: number): string {
   return n.toLocaleString('en-US')
 }
+
+/** `3 calls`, `1 call`: a count with its noun. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${fmtInt(n)} ${n === 1 ? one : many}`
+}
