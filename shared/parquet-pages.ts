@@ -579,6 +579,16 @@ export function parquetRememberPageMap(metadata: FileMetaData, map: ParquetPageM
   pageMapMemo.set(metadata, memo)
 }
 
+/**
+ * The page map entries built (or remembered) so far for a file's footer: what to store next to the file so that
+ * the next process needs no second pass (undefined when none).
+ */
+export function parquetRememberedPageMap(metadata: FileMetaData): ParquetPageMap | undefined {
+  const memo = pageMapMemo.get(metadata)
+  if (!memo?.some((g) => Object.keys(g).length > 0)) return undefined
+  return { version: 1, rowGroups: memo.map((g) => ({ ...g })) }
+}
+
 /** The page map entry of a chunk: given, remembered, or (when asked) built now and remembered. */
 async function chunkPages(
   file: AsyncBuffer,
@@ -670,8 +680,8 @@ async function* scanRows(
     const cursors: LeafCursor[] = []
     for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
       const flat = leaf.maxRep === 0
-      // A scan from the group's first row can walk the chunk; a read of a few rows wants the pages located.
-      const needLocations = lo > 0 || hi < groupRows || together
+      // A pass over the whole group can walk the chunk; a range inside it wants the pages located.
+      const needLocations = lo > 0 || hi < groupRows
       const map = await chunkPages(
         file,
         metadata,

@@ -1,18 +1,15 @@
 /**
- * Reading the dataset's parquet files with hyparquet over any `AsyncBuffer` (a local file, Hub range requests,
- * an R2 block cache). Runtime-neutral: the caller supplies the buffer.
+ * Reading the dataset's parquet files over any `AsyncBuffer` (a local file, Hub range requests, an R2 block
+ * cache). Runtime-neutral: the caller supplies the buffer.
  *
- * Memory model: a slice of rows is decoded at once. With an offset index (parquet PageLocation lists) hyparquet
- * reads only the pages that hold the requested rows; without one, the whole column chunk of the row group is
- * read and decoded, so `planSlices` refuses layouts whose chunk would exceed the budget (`ParquetLayoutError`).
+ * Memory model: a slice of rows is decoded at once, page by page (`parquet-pages.ts`): only the pages that hold
+ * the requested rows are read, located through the file's offset index or, for a file without one (pyarrow's
+ * defaults: one row group, no page index), through a page map built on first use from the page headers (and the
+ * repetition levels of the nested pages, one page at a time) and remembered per opened file. No layout is read
+ * as whole column chunks, so none is refused for its chunk sizes.
  */
-import {
-  type AsyncBuffer,
-  type FileMetaData,
-  parquetMetadataAsync,
-  parquetReadObjects,
-  readOffsetIndex,
-} from 'hyparquet'
+import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, readOffsetIndex } from 'hyparquet'
+import { type ParquetPageMap, parquetReadRange, parquetRememberedPageMap } from './parquet-pages.ts'
 
 export type { AsyncBuffer, FileMetaData }
 
@@ -22,7 +19,10 @@ export const DATASET_COLUMNS = ['id', 'conversations', 'tools', 'category', 'sub
 /** Default decoded-bytes budget of one slice (well under a Worker's 128 MB). */
 export const DEFAULT_SLICE_BUDGET = 24 * 1024 * 1024
 
-/** The file's layout cannot be read within the memory budget. */
+/**
+ * The file's layout cannot be read within the memory budget. Since the page-level reader, no layout is refused for
+ * its chunk sizes; kept for callers that still distinguish it (and future refusals, e.g. unsupported codecs).
+ */
 export class ParquetLayoutError extends Error {
   override name = 'ParquetLayoutError'
 }
@@ -37,9 +37,9 @@ export interface RowGroupInfo {
   uncompressedBytes: number
   /** Compressed bytes of all column chunks. */
   compressedBytes: number
-  /** True when every column chunk has an offset index (pages can be read individually). */
+  /** True when every column chunk has an offset index (pages located without a page map). */
   offsetIndex: boolean
-  /** Uncompressed bytes of the column chunks without an offset index: read whole for any row of the group. */
+  /** Uncompressed bytes of the column chunks without an offset index (their pages need a page map). */
   unindexedBytes: number
 }
 
@@ -110,26 +110,18 @@ export function parquetMissingColumns(metadata: FileMetaData): string[] {
   return DATASET_COLUMNS.filter((c) => !have.has(c))
 }
 
-function layoutError(group: RowGroupInfo, budgetBytes: number, what: string): ParquetLayoutError {
-  return new ParquetLayoutError(
-    `${what} lie in row group ${group.index}, whose column chunks without an offset index hold ` +
-      `${group.unindexedBytes} uncompressed bytes (read whole for any row): more than the ` +
-      `${budgetBytes}-byte memory budget`,
-  )
-}
-
 /**
- * Cut a file's rows into slices whose decoded size stays under `budgetBytes`, never crossing a row group.
- * Column chunks with an offset index cost their rows' share; chunks without one are decoded whole for any row,
- * so a group whose unindexed chunks exceed the budget throws `ParquetLayoutError`.
+ * Cut a file's rows into slices whose decoded size stays under `budgetBytes` (by each row group's average bytes
+ * per row), never crossing a row group. Every layout can be sliced: pages are read one by one, with or without
+ * an offset index. Throws `ParquetLayoutError` for a codec the reader lacks (see `assertReadable`).
  */
 export function planSlices(metadata: FileMetaData, budgetBytes = DEFAULT_SLICE_BUDGET): RowRange[] {
+  assertReadable(metadata, { start: 0, end: parquetRowCount(metadata) })
   const slices: RowRange[] = []
   for (const group of parquetRowGroups(metadata)) {
     if (group.rows === 0) continue
-    if (group.unindexedBytes > budgetBytes) throw layoutError(group, budgetBytes, `rows ${group.start}..`)
-    const perRow = (group.uncompressedBytes - group.unindexedBytes) / group.rows
-    const rowsPerSlice = Math.max(1, Math.floor((budgetBytes - group.unindexedBytes) / Math.max(1, perRow)))
+    const perRow = group.uncompressedBytes / group.rows
+    const rowsPerSlice = Math.max(1, Math.floor(budgetBytes / Math.max(1, perRow)))
     for (let s = 0; s < group.rows; s += rowsPerSlice) {
       slices.push({ start: group.start + s, end: group.start + Math.min(group.rows, s + rowsPerSlice) })
     }
@@ -137,44 +129,58 @@ export function planSlices(metadata: FileMetaData, budgetBytes = DEFAULT_SLICE_B
   return slices
 }
 
-/** Check that reading rows [start, end) fits the budget; throws `ParquetLayoutError` otherwise. */
+/** Codecs the page reader decompresses (hyparquet's snappy, fzstd's zstd, none). */
+const SUPPORTED_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', 'ZSTD'])
+
+/**
+ * Check that rows [start, end) can be read; throws `ParquetLayoutError` naming the column and codec when a
+ * column chunk holding them is compressed with a codec the reader lacks (GZIP, LZ4, BROTLI). Chunk sizes no
+ * longer matter: pages are read one by one.
+ */
 export function assertReadable(
   metadata: FileMetaData,
   range: RowRange,
-  budgetBytes = DEFAULT_SLICE_BUDGET,
+  _budgetBytes = DEFAULT_SLICE_BUDGET,
 ): void {
   for (const group of parquetRowGroups(metadata)) {
     const end = group.start + group.rows
     if (end <= range.start || group.start >= range.end) continue
-    if (group.unindexedBytes > budgetBytes)
-      throw layoutError(group, budgetBytes, `rows ${range.start}..${range.end}`)
+    for (const chunk of metadata.row_groups[group.index]?.columns ?? []) {
+      const codec = chunk.meta_data?.codec
+      if (codec && !SUPPORTED_CODECS.has(codec)) {
+        throw new ParquetLayoutError(
+          `rows ${range.start}..${range.end} lie in row group ${group.index}, whose column ` +
+            `${chunk.meta_data?.path_in_schema.join('.')} is compressed with ${codec}, which this reader cannot decompress`,
+        )
+      }
+    }
   }
 }
 
-/** Read the `id` column only (a few bytes per row): the id -> row index. */
+/** Read the `id` column only (a few bytes per row), page by page: the id -> row index. */
 export async function parquetReadIds(file: AsyncBuffer, metadata: FileMetaData): Promise<string[]> {
-  const rows = await parquetReadObjects({ file, metadata, columns: ['id'], useOffsetIndex: true })
+  const rows = await parquetReadRange(
+    file,
+    metadata,
+    { start: 0, end: parquetRowCount(metadata) },
+    { columns: ['id'] },
+  )
   return rows.map((r) => String(r.id))
 }
 
 /**
- * Read whole rows [start, end) as objects with the dataset's columns. With an offset index only the pages
- * holding those rows are fetched.
+ * Read whole rows [start, end) as objects with the dataset's columns (the objects hyparquet's
+ * `parquetReadObjects` returns). Only the pages holding those rows are fetched (plus dictionary pages); a chunk
+ * without an offset index is located through `pageMap`, a page map remembered for this file, or one built now.
  */
 export async function parquetReadRows(
   file: AsyncBuffer,
   metadata: FileMetaData,
   range: RowRange,
+  options: { pageMap?: ParquetPageMap } = {},
 ): Promise<Record<string, unknown>[]> {
   if (range.end <= range.start) return []
-  return parquetReadObjects({
-    file,
-    metadata,
-    rowStart: range.start,
-    rowEnd: range.end,
-    columns: [...DATASET_COLUMNS],
-    useOffsetIndex: true,
-  })
+  return parquetReadRange(file, metadata, range, { columns: DATASET_COLUMNS, ...options })
 }
 
 /** Decoded bytes a row range is expected to need (from row-group averages). */
@@ -226,10 +232,14 @@ export interface RangeCost {
   uncompressed: number
 }
 
+/** A page allowance for chunks whose pages are not located yet (pyarrow's default data page size). */
+const UNLOCATED_PAGE_BYTES = 1024 * 1024
+
 /**
- * What reading rows [start, end) costs, page by page: for column chunks with an offset index, the pages
- * holding those rows (plus the dictionary page); for chunks without one, the whole chunk. Uncompressed sizes
- * of single pages are not in the offset index: each page is scaled by its chunk's compression ratio.
+ * What reading rows [start, end) costs, page by page: for column chunks with an offset index or a remembered page
+ * map, the pages holding those rows (plus the dictionary page); for chunks not located yet, the rows' share of
+ * the chunk plus one page (the map is built one page at a time). Uncompressed sizes of single pages are not in
+ * the offset index: each page is scaled by its chunk's compression ratio.
  */
 export async function parquetRangeCost(
   file: AsyncBuffer,
@@ -238,6 +248,7 @@ export async function parquetRangeCost(
 ): Promise<RangeCost> {
   let compressed = 0
   let uncompressed = 0
+  const remembered = parquetRememberedPageMap(metadata)
   for (const group of parquetRowGroups(metadata)) {
     const groupEnd = group.start + group.rows
     if (groupEnd <= range.start || group.start >= range.end) continue
@@ -248,15 +259,24 @@ export async function parquetRangeCost(
       if (!meta) continue
       const chunkCompressed = Number(meta.total_compressed_size)
       const ratio = Number(meta.total_uncompressed_size) / Math.max(1, chunkCompressed)
-      if (!chunk.offset_index_offset || !chunk.offset_index_length) {
-        compressed += chunkCompressed
-        uncompressed += Number(meta.total_uncompressed_size)
+      const mapped = remembered?.rowGroups[group.index]?.[meta.path_in_schema.join('.')]
+      let pages = pageLocationMemo.get(chunk)
+      if (!pages && mapped) {
+        pages = mapped.pages.map((p) => ({
+          offset: BigInt(p.offset),
+          compressed_page_size: p.size,
+          first_row_index: BigInt(p.firstRow),
+        }))
+      } else if (!pages && (!chunk.offset_index_offset || !chunk.offset_index_length)) {
+        const share = (hi - lo) / group.rows
+        const page = Math.min(chunkCompressed, UNLOCATED_PAGE_BYTES)
+        compressed += chunkCompressed * share + page
+        uncompressed += (chunkCompressed * share + page) * ratio
         continue
       }
-      let pages = pageLocationMemo.get(chunk)
       if (!pages) {
         const offset = Number(chunk.offset_index_offset)
-        const buf = await file.slice(offset, offset + chunk.offset_index_length)
+        const buf = await file.slice(offset, offset + Number(chunk.offset_index_length))
         pages = readOffsetIndex({ view: new DataView(buf), offset: 0 }).page_locations
         pageLocationMemo.set(chunk, pages)
       }

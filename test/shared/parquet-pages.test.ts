@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type AsyncBuffer, parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { describe, expect, it } from 'vitest'
+import { parquetRangeCost, parquetReadIds, parquetReadRows, planSlices } from '../../shared/parquet.ts'
 import {
   COMPRESSORS,
   parquetOffsetIndexMap,
@@ -208,4 +209,20 @@ describe('memory of a scan without a page index', () => {
       if (name !== 'pyarrow-defaults.parquet') expect(biggest).toBeLessThan(chunkBytes)
     },
   )
+})
+
+describe('shared/parquet.ts on every layout', () => {
+  it.each(LAYOUTS)('%s: parquetReadRows and parquetReadIds equal the full read', async (name) => {
+    const expected = await reference(name)
+    const { file, metadata } = open(name)
+    expect(await parquetReadIds(file, metadata)).toEqual(expected.map((r) => r.id))
+    const slices = planSlices(metadata, 64 * 1024)
+    expect(slices.length).toBeGreaterThan(1)
+    const rows: Record<string, unknown>[] = []
+    for (const slice of slices) rows.push(...(await parquetReadRows(file, metadata, slice)))
+    expect(rows).toEqual(expected)
+    const cost = await parquetRangeCost(file, metadata, { start: 30, end: 31 })
+    expect(cost.compressed).toBeGreaterThan(0)
+    expect(cost.compressed).toBeLessThanOrEqual(file.byteLength)
+  })
 })
