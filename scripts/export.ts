@@ -12,7 +12,8 @@
  * dataset-dir mode every record carries its `config` right after `id`.
  *
  * Output: --out FILE (written to FILE.partial-<pid>, renamed when complete), or --out - / no --out for stdout
- * (JSONL only). --output-format jsonl (default) | parquet.
+ * (JSONL only). --output-format jsonl (default) | parquet. With --format sts, --out-dir DIR instead writes one STS
+ * file per trace, DIR/<config>/<id>.jsonl (header line, then the messages): a folder the Hub loads as traces.
  * - JSONL: one line per row, `{"id": ..., ...exportTrace(trace, format)}`, `id` first: `messages` + `tools`
  *   (openai), `messages` (openai-raw), `conversations` + `tools` + `category` + `subcategory` + `task` (sharegpt,
  *   a dataset row), `lines` (sts: the session's STS lines).
@@ -54,7 +55,12 @@ async function main(argv: string[]): Promise<void> {
     if (reported++ < 10) process.stderr.write(`export: skipped row ${id}: ${reason}\n`)
   }
   const result = await exportDataset(options)
-  const target = typeof options.out === 'string' && options.out !== '-' ? options.out : 'stdout'
+  const target =
+    options.outDir !== undefined
+      ? `${options.outDir}/<config>/<id>.jsonl`
+      : typeof options.out === 'string' && options.out !== '-'
+        ? options.out
+        : 'stdout'
   process.stderr.write(`${exportSummary(result, target)}\n`)
 }
 

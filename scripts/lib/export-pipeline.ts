@@ -28,6 +28,7 @@ import {
   type OutputFormat,
   openSink,
   parquetColumns,
+  stsDirSink,
   type TextSink,
 } from './export-sinks.ts'
 import { openLocalParquet, streamRowSlices } from './local-parquet.ts'
@@ -50,6 +51,11 @@ export interface ExportOptions {
   outputFormat?: OutputFormat
   /** A file path; `-` or undefined for stdout; or a stream (JSONL only; not ended). */
   out?: string | TextSink
+  /**
+   * With format `sts` (instead of `out`): a directory receiving one STS file per trace, `<dir>/<config>/<id>.jsonl`
+   * (the session header line, then the messages): the layout the Hub's trace viewer loads, one session per file.
+   */
+  outDir?: string
   /** Rows to keep (all when empty). */
   filter?: TraceFilter
   /** Stop after this many written rows (0 or undefined: no limit). */
@@ -137,6 +143,13 @@ function validate(options: ExportOptions): void {
     if (options.noThinkLoss) throw new Error('--no-think-loss needs --tokenize')
     if (options.verify) throw new Error('--verify needs --tokenize')
   }
+  if (options.outDir !== undefined) {
+    if (options.format !== 'sts') throw new Error('--out-dir writes STS files: give --format sts')
+    if (options.out !== undefined) throw new Error('give either --out or --out-dir, not both')
+    if (options.tokenize || (options.outputFormat ?? 'jsonl') !== 'jsonl') {
+      throw new Error('--out-dir writes STS .jsonl files (no --tokenize, no --output-format parquet)')
+    }
+  }
   if (options.file && options.datasetDir) throw new Error('give either --file or --dataset-dir, not both')
   if (!options.file && !options.datasetDir) throw new Error('give --file <parquet> or --dataset-dir <dir>')
 }
@@ -184,7 +197,10 @@ export async function exportDataset(options: ExportOptions): Promise<ExportResul
   const sources = await Promise.all(targets.map((t) => openLocalParquet(t.path)))
   const tokenizer: ChatTokenizer | null = tokenize ? await loadTokenizer() : null
 
-  const { sink } = openSink(options.out, outputFormat, () => parquetColumns(format, tokenize, byDir))
+  const { sink } =
+    options.outDir !== undefined
+      ? { sink: stsDirSink(options.outDir) }
+      : openSink(options.out, outputFormat, () => parquetColumns(format, tokenize, byDir))
   const result: ExportResult = {
     rows: 0,
     read: 0,

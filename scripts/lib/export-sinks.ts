@@ -5,7 +5,7 @@
  */
 import { once } from 'node:events'
 import { createWriteStream, existsSync, rmSync, statSync, type WriteStream } from 'node:fs'
-import { rename } from 'node:fs/promises'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { fileWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer'
 import type { ExportFormat } from '../../shared/export.ts'
@@ -289,5 +289,39 @@ export function openSink(
         rmSync(partial, { force: true })
       },
     },
+  }
+}
+
+/** A path segment from a config name or row id: characters outside `[A-Za-z0-9._-]` become `_`, never `..`. */
+function safeSegment(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9._-]/g, '_')
+  return safe === '' || /^\.+$/.test(safe) ? `_${safe}` : safe
+}
+
+/**
+ * STS files, one per trace: `<dir>/<config>/<id>.jsonl`, each the session header line then the messages (the
+ * text `traceToStsJsonl` gives), the layout the Hub loads as one trace per file. Records are `{ id, config?,
+ * lines }` (the `sts` export); the config comes from the record or the session header.
+ */
+export function stsDirSink(dir: string): Sink {
+  let bytes = 0
+  const made = new Set<string>()
+  return {
+    async add(record) {
+      const lines = record.lines as Record<string, unknown>[]
+      const config = safeSegment(String(record.config ?? lines[0]?.config ?? 'default'))
+      const folder = join(dir, config)
+      if (!made.has(folder)) {
+        await mkdir(folder, { recursive: true })
+        made.add(folder)
+      }
+      const text = `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`
+      await writeFile(join(folder, `${safeSegment(String(record.id))}.jsonl`), text)
+      bytes += Buffer.byteLength(text)
+    },
+    async finish() {
+      return bytes
+    },
+    abort() {},
   }
 }
