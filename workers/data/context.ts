@@ -389,10 +389,16 @@ export class DataContext implements Owner {
     }
     const buffer = this.buffer(file, writeBack)
     const cost = await parquetRangeCost(buffer, file.metadata, range)
-    const what = `rows ${range.start}..${range.end - 1} of ${configName}`
-    return this.gate.run(cost.compressed + cost.uncompressed * DECODE_FACTOR, this, what, () =>
-      parquetReadRows(buffer, file.metadata, range),
-    )
+    const gate = this.gate
+    let bytes = cost.compressed + cost.uncompressed * DECODE_FACTOR
+    // A slice was planned within SLICE_BUDGET_MB (by row-group averages; whole pages may add a little): it runs,
+    // alone if it must. Only a single row too large for the whole budget is refused.
+    if (range.end - range.start > 1) bytes = Math.min(bytes, gate.capacity)
+    const what =
+      range.end - range.start > 1
+        ? `rows ${range.start}..${range.end - 1} of ${configName}`
+        : `row ${range.start} of ${configName}`
+    return gate.run(bytes, this, what, () => parquetReadRows(buffer, file.metadata, range))
   }
 
   /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */
