@@ -6,13 +6,16 @@
  * run as child processes, exactly as a user runs them (and outside Vite's module resolution).
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { startFakeHub } from '../../scripts/dev/fake-hub.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 export const TEST_SAMPLE_DIR = join(ROOT, '.cache/workers-sample')
+/** The same card over layout fixtures without a page index (test/fixtures/layouts), one stand-in per layout. */
+const LAYOUTS_DIR = join(ROOT, '.cache/workers-layouts')
+const LAYOUTS = ['pyarrow-defaults', 'pyarrow-rg20', 'pyarrow-small-pages', 'pyarrow-zstd']
 
 function node(script: string, args: string[]): string {
   return execFileSync(process.execPath, [join(ROOT, script), ...args], {
@@ -44,5 +47,27 @@ export default async function setup(project: TestProject): Promise<() => Promise
     'cliStats',
     node('scripts/stats.ts', ['--dataset-dir', TEST_SAMPLE_DIR, '--revision', hub.sha, '--quiet']).trim(),
   )
-  return () => hub.close()
+  // More stand-ins, each serving one layout the sample writer does not produce as kimi (layouts.test.ts).
+  const layoutHubs = await Promise.all(
+    LAYOUTS.map(async (layout) => {
+      const dir = join(LAYOUTS_DIR, layout)
+      for (const config of ['kimi', 'glm-5.1']) {
+        mkdirSync(join(dir, 'data', config), { recursive: true })
+        copyFileSync(
+          join(ROOT, 'test/fixtures/layouts', `${layout}.parquet`),
+          join(dir, 'data', config, 'train.parquet'),
+        )
+      }
+      copyFileSync(join(TEST_SAMPLE_DIR, 'README.md'), join(dir, 'README.md'))
+      return { layout, hub: await startFakeHub({ dir }) }
+    }),
+  )
+  project.provide(
+    'layoutHubs',
+    JSON.stringify(layoutHubs.map(({ layout, hub }) => ({ layout, url: hub.url, sha: hub.sha }))),
+  )
+  return async () => {
+    await hub.close()
+    for (const { hub } of layoutHubs) await hub.close()
+  }
 }

@@ -8,5 +8,7 @@ declare module 'vitest' {
     sampleDir: string
     /** The stats CLI's StatsSet over the same files (JSON), for the map-reduce equality test. */
     cliStats: string
+    /** Hub stand-ins each serving one layout fixture as both configs (JSON [{layout, url, sha}], layouts.test.ts). */
+    layoutHubs: string
   }
 }
