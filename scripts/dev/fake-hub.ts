@@ -88,6 +88,11 @@ export interface FakeHubOptions {
   signedUrlTtlSeconds?: number
   /** Entries per page of the tree listing (default 1000, like the Hub); small values test `Link` paging. */
   treePageSize?: number
+  /**
+   * Serve the signed "CDN" URLs on this other loopback address (e.g. `127.0.0.2`, same port) instead of the
+   * Hub's own host, as the real Hub redirects to another host. Default: the host the request came to.
+   */
+  cdnHost?: string
 }
 
 /** A running fake hub. */
@@ -354,7 +359,9 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
         'Content-Type': contentType(file.path),
       })
     }
-    const host = ctx.req.headers.host ?? new URL(hub.url).host
+    const host = options.cdnHost
+      ? `${options.cdnHost}:${new URL(hub.url).port}`
+      : (ctx.req.headers.host ?? new URL(hub.url).host)
     const location = `http://${host}${signedCdnPath(file)}`
     return sendText(ctx, 302, `Found. Redirecting to ${location}`, {
       Location: location,
@@ -452,14 +459,20 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     return rev === 'main' || rev === 'HEAD' || rev === sha
   }
 
-  await new Promise<void>((done, fail) => {
-    server.once('error', fail)
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', fail)
-      done()
+  const listen = (on: typeof server, port: number, host: string) =>
+    new Promise<void>((done, fail) => {
+      on.once('error', fail)
+      on.listen(port, host, () => {
+        on.off('error', fail)
+        done()
+      })
     })
-  })
+  await listen(server, options.port ?? 0, options.host ?? '127.0.0.1')
   const address = server.address() as AddressInfo
+  // The "CDN" on another host (same handler, same port): clients that treat a redirect to another host as
+  // the CDN (huggingface_hub stops there and reads the file's metadata from the 302) see the Hub's shape.
+  const cdnServer = options.cdnHost ? createServer((req, res) => server.emit('request', req, res)) : null
+  if (cdnServer && options.cdnHost) await listen(cdnServer, address.port, options.cdnHost)
   const shownHost = ['0.0.0.0', '::'].includes(address.address) ? '127.0.0.1' : address.address
   const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${address.port}`
 
@@ -486,6 +499,8 @@ export async function startFakeHub(options: FakeHubOptions): Promise<FakeHub> {
     close: () =>
       new Promise<void>((done) => {
         closing.abort()
+        cdnServer?.close()
+        cdnServer?.closeAllConnections()
         server.close(() => done())
         server.closeAllConnections()
       }),

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import { open, readdir, readFile, stat } from 'node:fs/promises'
-import { join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { cardIsSample, configsFromCardData, type DatasetConfig } from '../../shared/dataset.ts'
 import { parseFrontMatter } from './dataset-card.ts'
 
@@ -33,15 +33,19 @@ export async function readDatasetDir(dir: string): Promise<DatasetDir> {
   return { dir, cardData, configs, sample: cardIsSample(cardData) }
 }
 
-/** Every file under `dir` (relative paths, sorted), like the Hub's `siblings`. */
+/**
+ * Every file under `dir` (relative paths, sorted), like the Hub's `siblings`. Symbolic links are followed: a
+ * Hugging Face cache snapshot holds links into its `blobs/`.
+ */
 export async function listDatasetFiles(dir: string): Promise<string[]> {
   const out: string[] = []
   const walk = async (d: string) => {
     for (const entry of await readdir(d, { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue
       const p = join(d, entry.name)
-      if (entry.isDirectory()) await walk(p)
-      else if (entry.isFile()) out.push(relative(dir, p))
+      const kind = entry.isSymbolicLink() ? await stat(p).catch(() => null) : entry
+      if (kind?.isDirectory()) await walk(p)
+      else if (kind?.isFile()) out.push(relative(dir, p))
     }
   }
   await walk(dir)
@@ -51,15 +55,22 @@ export async function listDatasetFiles(dir: string): Promise<string[]> {
 const EDGE = 1 << 20
 
 /**
- * The revision of a dataset directory: the Hub commit recorded by a mirror, else a deterministic 40-hex id:
- * sha1 over every file's path, size and its first
- * and last MiB (the parquet footer lives in the tail). Same data, same id: the fake hub serves it as the
- * commit sha, so caches keyed by revision behave as with the real Hub.
+ * The revision of a dataset directory: the Hub commit of a Hugging Face cache snapshot
+ * (`…/datasets--owner--name/snapshots/<sha>`, what `npm run mirror` returns), else a deterministic 40-hex id:
+ * sha1 over every file's path, size and its first and last MiB (the parquet footer lives in the tail). Same
+ * data, same id: the fake hub serves it as the commit sha, so caches keyed by revision behave as with the real
+ * Hub.
  */
 export async function datasetDirRevision(dir: string): Promise<string> {
-  // A Hub mirror (hub-mirror.ts) records the commit it was downloaded from.
-  const recorded = await readFile(join(dir, '.hub-revision'), 'utf8').catch(() => '')
-  if (/^[0-9a-f]{40}\s*$/.test(recorded)) return recorded.trim()
+  const name = basename(dir)
+  const parent = dirname(dir)
+  if (
+    /^[0-9a-f]{40}$/.test(name) &&
+    basename(parent) === 'snapshots' &&
+    /^datasets--/.test(basename(dirname(parent)))
+  ) {
+    return name
+  }
   const hash = createHash('sha1')
   for (const path of await listDatasetFiles(dir)) {
     const full = join(dir, path)

@@ -511,6 +511,73 @@ describe('control endpoint', () => {
   })
 })
 
+describe('tree listing and paths-info (the endpoints @huggingface/hub and huggingface_hub use)', () => {
+  type Entry = { type: string; path: string; oid: string; size: number; lfs?: { oid: string; size: number } }
+  const tree = async (path = '', query = '') => {
+    const res = await fetch(`${api(`/tree/main${path ? `/${path}` : ''}`)}${query}`)
+    return { res, body: res.ok ? ((await res.json()) as Entry[]) : null }
+  }
+
+  it('lists a directory level by level, or everything with recursive=true', async () => {
+    const root = await tree()
+    expect(root.body?.map((e) => `${e.type} ${e.path}`)).toEqual([
+      'directory data',
+      'file .gitattributes',
+      'file README.md',
+    ])
+    expect((await tree('data')).body?.map((e) => e.path)).toEqual(['data/glm-5.1', 'data/kimi'])
+    const all = (await tree('', '?recursive=true')).body ?? []
+    const kimiEntry = all.find((e) => e.path === KIMI)
+    const kimiFile = hub.files.find((f) => f.path === KIMI)!
+    // A file in LFS: oid is the pointer's git blob id, lfs.oid the content's sha256.
+    expect(kimiEntry).toMatchObject({ type: 'file', size: kimi.length, oid: kimiFile.blobId })
+    expect(kimiEntry?.lfs).toMatchObject({
+      oid: createHash('sha256').update(kimi).digest('hex'),
+      size: kimi.length,
+    })
+    expect(all.filter((e) => e.type === 'file').map((e) => e.path)).toEqual(hub.files.map((f) => f.path))
+  })
+
+  it('pages with Link: rel="next" and answers 404 EntryNotFound for a missing path', async () => {
+    const small = await startFakeHub({ dir, treePageSize: 2 })
+    try {
+      const seen: string[] = []
+      let url: string | undefined = `${small.url}/api/datasets/${REPO}/tree/main?recursive=true`
+      let pages = 0
+      while (url) {
+        const res: Response = await fetch(url)
+        seen.push(...((await res.json()) as Entry[]).map((e) => e.path))
+        url = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
+        pages++
+      }
+      expect(pages).toBe(4) // 3 directories + 4 files, 2 per page
+      expect(new Set(seen).size).toBe(7)
+    } finally {
+      await small.close()
+    }
+    const missing = await tree('nope')
+    expect(missing.res.status).toBe(404)
+    expect(missing.res.headers.get('x-error-code')).toBe('EntryNotFound')
+  })
+
+  it('paths-info answers the asked paths that exist, from a JSON or a form body', async () => {
+    const url = api(`/paths-info/${hub.sha}`)
+    const json = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ paths: [KIMI, 'missing.txt', 'README.md'], expand: true }),
+    })
+    expect(json.status).toBe(200)
+    const entries = (await json.json()) as (Entry & { lastCommit?: { id: string } })[]
+    expect(entries.map((e) => e.path)).toEqual([KIMI, 'README.md'])
+    expect(entries[0]?.lastCommit?.id).toBe(hub.sha)
+    const form = await fetch(url, { method: 'POST', body: new URLSearchParams([['paths', GLM]]) })
+    expect(((await form.json()) as Entry[]).map((e) => e.path)).toEqual([GLM])
+    // The rest of the API stays read-only.
+    expect((await fetch(api('/revision/main'), { method: 'POST' })).status).toBe(405)
+  })
+})
+
 describe('parseRange (RFC 9110 single ranges)', () => {
   it.each([
     ['bytes=0-9', 100, { start: 0, end: 9 }],
