@@ -328,7 +328,6 @@ class Sampler {
   private window = emptyPeak()
   readonly overall = emptyPeak()
   private timer: ReturnType<typeof setInterval> | undefined
-  private pending = false
   private lastAnswer = performance.now()
   errors = 0
   private inspector: Inspector
@@ -356,30 +355,40 @@ class Sampler {
     p.maxGapMs = Math.max(p.maxGapMs, gap)
   }
 
+  /** Polls sent and not answered yet, and when the last one was sent. */
+  private outstanding = 0
+  private lastSent = 0
+  /** Polls never answered (60 s): the inspector dropped them. */
+  lost = 0
+
   private tick(): void {
     const rss = workerdRss(this.pgid)
     this.window.rss = Math.max(this.window.rss, rss)
     this.overall.rss = Math.max(this.overall.rss, rss)
-    if (this.pending) return
-    this.pending = true
+    // One poll in flight; another only when it is over 1 s late (an answer the inspector dropped must not stop
+    // sampling), at most 5. Late answers still count.
+    const now = performance.now()
+    if (this.outstanding > 0 && (now - this.lastSent < 1000 || this.outstanding >= 5)) return
+    this.outstanding++
+    this.lastSent = now
     this.inspector
-      .heap()
+      .call<HeapUsage>('Runtime.getHeapUsage', 60_000)
       .then((h) => {
-        const now = performance.now()
-        const gap = Math.round(now - this.lastAnswer)
-        this.lastAnswer = now
+        const at = performance.now()
+        const gap = Math.round(at - this.lastAnswer)
+        this.lastAnswer = at
         this.record(this.window, h, gap)
         this.record(this.overall, h, gap)
       })
       .catch(async () => {
-        this.errors++
         if (this.inspector.closed) {
+          this.errors++
           // workerd restarted the isolate (or the proxy dropped us): reconnect and go on.
           this.inspector = await Inspector.connect(this.inspectorPort).catch(() => this.inspector)
-        }
+        } else this.lost++
       })
       .finally(() => {
-        this.pending = false
+        this.outstanding--
       })
   }
 
@@ -497,7 +506,12 @@ interface StatsBody {
   rows?: number
   rowsTotal?: number
   categories?: Record<string, unknown>
+  /** shared/types.ts Coverage (API answers while incomplete). */
+  coverage?: { missing?: MissingSlice[] }
 }
+
+/** A row range stats still lack (shared/types.ts Coverage). */
+type MissingSlice = { start: number; end: number; state: string; error?: string }
 
 async function getStats(base: string): Promise<{ status: number; body: StatsBody | null; text: string }> {
   try {
@@ -515,11 +529,8 @@ async function getStats(base: string): Promise<{ status: number; body: StatsBody
   }
 }
 
-/** Poll stats until complete; progress lines on stdout. */
-async function statsToCompletion(
-  base: string,
-  timeoutMs: number,
-): Promise<{
+/** What (b) found. */
+interface StatsRun {
   complete: boolean
   seconds: number
   rows: number
@@ -527,14 +538,47 @@ async function statsToCompletion(
   polls: number
   non200: Record<string, number>
   examples: string[]
-}> {
+  /** Why it stopped without completing (timeout, or every missing slice marked failed with no progress). */
+  stoppedBecause: string | null
+  /** Slices the Worker reports as failed (of those it lists), with their distinct errors. */
+  failedSlices: number
+  failedErrors: [string, number][]
+}
+
+/**
+ * Poll stats until complete; progress lines on stdout. Stops early when rows have not moved for `stallMs` and every
+ * missing slice the Worker lists is marked failed (nothing is queued: nobody will do the work).
+ */
+async function statsToCompletion(base: string, timeoutMs: number, stallMs = 6 * 60_000): Promise<StatsRun> {
   const t0 = performance.now()
   let lastPrint = 0
-  let rows = 0
+  let lastProgress = t0
+  let rows = -1
   let rowsTotal = 0
   let polls = 0
   const non200: Record<string, number> = {}
   const examples: string[] = []
+  let missing: MissingSlice[] = []
+  const finish = (complete: boolean, stoppedBecause: string | null): StatsRun => {
+    const failed = missing.filter((m) => m.state === 'failed')
+    const errors = new Map<string, number>()
+    for (const m of failed) {
+      const shape = (m.error ?? '?').replace(/\d+(\.\d+)?/g, 'N')
+      errors.set(shape, (errors.get(shape) ?? 0) + 1)
+    }
+    return {
+      complete,
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      rows: Math.max(0, rows),
+      rowsTotal,
+      polls,
+      non200,
+      examples,
+      stoppedBecause,
+      failedSlices: failed.length,
+      failedErrors: [...errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5),
+    }
+  }
   for (;;) {
     const r = await getStats(base)
     polls++
@@ -542,33 +586,30 @@ async function statsToCompletion(
       non200[String(r.status)] = (non200[String(r.status)] ?? 0) + 1
       if (examples.length < 3) examples.push(`${r.status}: ${r.text.replace(/\s+/g, ' ').slice(0, 300)}`)
     }
-    rows = r.body?.rows ?? rows
+    const now = performance.now()
+    if (r.body?.rows !== undefined && r.body.rows !== rows) {
+      rows = r.body.rows
+      lastProgress = now
+    }
     rowsTotal = r.body?.rowsTotal ?? rowsTotal
-    const elapsed = performance.now() - t0
-    if (r.body?.complete === true)
-      return {
-        complete: true,
-        seconds: Math.round(elapsed / 100) / 10,
-        rows,
-        rowsTotal,
-        polls,
-        non200,
-        examples,
-      }
+    missing = r.body?.coverage?.missing ?? missing
+    const elapsed = now - t0
+    if (r.body?.complete === true) return finish(true, null)
     if (elapsed - lastPrint >= 30_000) {
       lastPrint = elapsed
-      say(`(b) stats progress: ${rows}/${rowsTotal} rows after ${Math.round(elapsed / 1000)} s`)
+      const failed = missing.filter((m) => m.state === 'failed').length
+      say(
+        `(b) stats progress: ${Math.max(0, rows)}/${rowsTotal} rows after ${Math.round(elapsed / 1000)} s` +
+          (missing.length ? ` (missing slices listed: ${missing.length}, ${failed} marked failed)` : ''),
+      )
     }
-    if (elapsed > timeoutMs)
-      return {
-        complete: false,
-        seconds: Math.round(elapsed / 100) / 10,
-        rows,
-        rowsTotal,
-        polls,
-        non200,
-        examples,
-      }
+    if (elapsed > timeoutMs) return finish(false, `timeout after ${timeoutMs / 60_000} min`)
+    if (now - lastProgress > stallMs && missing.length > 0 && missing.every((m) => m.state === 'failed')) {
+      return finish(
+        false,
+        `no progress for ${stallMs / 60_000} min (cron repair fired meanwhile) and every missing slice listed is marked failed`,
+      )
+    }
     await sleep(2000)
   }
 }
@@ -676,17 +717,70 @@ function listUrls(base: string, rows: number, categories: string[]): string[] {
   return urls
 }
 
-/** Distinct error lines of wrangler's output, most frequent first, and the Queue batches it logged. */
-function logDigest(log: string): {
+/** Group a message by shape: ids, numbers and hex runs vary. */
+const shapeOf = (text: string) =>
+  text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/[0-9a-f]{16,}/gi, '<hex>')
+    .replace(/\d+(\.\d+)?/g, 'N')
+    .slice(0, 240)
+
+/** What wrangler's output says: error-looking lines, Queue batches, and the Worker's own JSON log lines. */
+interface LogDigest {
+  /** Error-looking lines outside the Worker's JSON log, by shape, most frequent first. */
   lines: number
   top: [string, number][]
+  /** "[wrangler:info] QUEUE name acked/total (ms)". */
   queue: { batches: number; messages: number; acked: number }
-} {
+  /** The Worker's `{"event": …}` lines (workers/log.ts), when it writes them. */
+  worker: {
+    events: Record<string, number>
+    statuses: Record<string, number>
+    slicesOk: number
+    slicesFailed: number
+    sliceErrors: [string, number][]
+    otherErrors: [string, number][]
+  }
+}
+
+function logDigest(log: string): LogDigest {
   const counts = new Map<string, number>()
   let lines = 0
   const queue = { batches: 0, messages: 0, acked: 0 }
+  const events: Record<string, number> = {}
+  const statuses: Record<string, number> = {}
+  let slicesOk = 0
+  let slicesFailed = 0
+  const sliceErrors = new Map<string, number>()
+  const otherErrors = new Map<string, number>()
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1)
   for (const raw of log.split('\n')) {
     const line = stripVTControlCharacters(raw).trim()
+    const brace = line.indexOf('{"')
+    if (brace >= 0) {
+      let entry: Record<string, unknown> | null = null
+      try {
+        entry = JSON.parse(line.slice(brace)) as Record<string, unknown>
+      } catch {
+        entry = null
+      }
+      if (entry && typeof entry.event === 'string') {
+        events[entry.event] = (events[entry.event] ?? 0) + 1
+        if (entry.event === 'request') {
+          const st = String(entry.status)
+          statuses[st] = (statuses[st] ?? 0) + 1
+        } else if (entry.event === 'slice') {
+          if (entry.ok === true) slicesOk++
+          else {
+            slicesFailed++
+            bump(sliceErrors, shapeOf(String(entry.error ?? '?')))
+          }
+        }
+        if (entry.event !== 'slice' && typeof entry.error === 'string' && entry.error)
+          bump(otherErrors, `${entry.event}: ${shapeOf(entry.error)}`)
+        continue
+      }
+    }
     // "[wrangler:info] QUEUE hermes-stats-slices 1/2 (5510ms)": messages acknowledged / delivered in one batch.
     const q = /\bQUEUE \S+ (\d+)\/(\d+)/.exec(line)
     if (q) {
@@ -699,15 +793,22 @@ function logDigest(log: string): {
     if (/Request\.cf|workers\.cloudflare\.com|GetAddrInfoReqWrap|Logs were written/i.test(line)) continue
     if (/^\[wrangler:info\] GET .* 200 OK/.test(line)) continue
     lines++
-    // Group by shape: ids, numbers and hex runs vary.
-    const shape = line
-      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
-      .replace(/[0-9a-f]{16,}/gi, '<hex>')
-      .replace(/\d+/g, 'N')
-      .slice(0, 220)
-    counts.set(shape, (counts.get(shape) ?? 0) + 1)
+    bump(counts, shapeOf(line))
   }
-  return { lines, top: [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8), queue }
+  const top = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)
+  return {
+    lines,
+    top: top(counts),
+    queue,
+    worker: {
+      events,
+      statuses,
+      slicesOk,
+      slicesFailed,
+      sliceErrors: top(sliceErrors),
+      otherErrors: top(otherErrors),
+    },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -796,16 +897,36 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     say('note: dist/site was missing: created empty (the API does not use it); npm run build fills it')
   }
   const wrangler = await startWranglerDev({
-    vars: { HF_ENDPOINT: hub.url },
+    // One client standing in for many: per-client rate limits (workers/ratelimit.ts) would answer 429 instead.
+    vars: { HF_ENDPOINT: hub.url, RATE_LIMITS: 'off' },
     persistTo: persist,
     inspectorPort,
-    logLevel: 'info',
+    logLevel: 'log', // request lines, and the Worker's own JSON log lines (console.log)
     timeoutMs: 180_000,
   })
   const base = wrangler.url
   const inspector = await Inspector.connect(inspectorPort)
   const sampler = new Sampler(inspector, inspectorPort, wrangler.pid)
   sampler.start()
+  // wrangler dev never fires [triggers] crons; production runs the repair every 5 minutes: do what it would.
+  const cron = { fired: 0, failed: 0 }
+  const cronTimer = setInterval(() => {
+    fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('*/5 * * * *')}`, {
+      signal: AbortSignal.timeout(120_000),
+    })
+      .then(async (res) => {
+        await res.arrayBuffer()
+        if (res.ok) cron.fired++
+        else cron.failed++
+      })
+      .catch(() => {
+        cron.failed++
+      })
+  }, 5 * 60_000)
+  say(
+    'cron: wrangler dev does not fire [triggers] crons; the bench calls /cdn-cgi/local/scheduled every 5 min. ' +
+      'Rate limits off (RATE_LIMITS=off): one client stands in for many',
+  )
   const peaks: Record<string, Peak> = {}
   const line = (what: string, p: Peak) => {
     say(
@@ -862,8 +983,11 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
       )
       const bLine = b.complete
         ? `(b) stats complete: ${b.rows}/${b.rowsTotal} rows, ${b.seconds} s after (a) ended`
-        : `(b) stats did NOT complete within ${statsTimeoutMs / 60_000} min: ${b.rows}/${b.rowsTotal} rows after ${b.seconds} s`
+        : `(b) stats did NOT complete: ${b.rows}/${b.rowsTotal} rows after ${b.seconds} s; stopped: ${b.stoppedBecause}`
       say(bLine)
+      if (!b.complete && b.failedSlices)
+        for (const [error, n] of b.failedErrors)
+          say(`(b)   ${n} listed slice(s) failed: ${error.slice(0, 300)}`)
       for (const [s, n] of Object.entries(b.non200)) say(`(b) ${n}× HTTP ${s} from /api/stats`)
       for (const e of b.examples) say(`    ${e}`)
       results.stats = b
@@ -914,7 +1038,11 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
         `  [used ${mb(overall.used)}, backing ${mb(overall.backing)}, embedder ${mb(overall.embedder)} MB peaks alone]`,
     )
     say(`workerd process RSS peak over the whole run (whole runtime, not the isolate): ${mb(overall.rss)} MB`)
-    if (sampler.errors) say(`inspector: ${sampler.errors} heap polls failed (no answer or reconnect)`)
+    if (sampler.errors || sampler.lost)
+      say(
+        `inspector: ${sampler.lost} heap polls never answered (60 s), ${sampler.errors} failed on a closed session (reconnected)`,
+      )
+    results.inspector = { lost: sampler.lost, closedErrors: sampler.errors, gcWorks: sampler.gcWorks }
     if (overall.samples === 0) failures.push('no heap sample was taken: the inspector never answered')
     else if (overall.total > LIMIT_MB * MB)
       failures.push(`isolate peak ${mb(overall.total)} MB exceeds ${LIMIT_MB} MB (target ${TARGET_MB} MB)`)
@@ -943,15 +1071,33 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     }
     results.wranglerErrors = digest.top
     results.queue = digest.queue
+    results.workerLog = digest.worker
     say(
       `Queue (wrangler log): ${digest.queue.batches} batches, ${digest.queue.acked} of ${digest.queue.messages} delivered messages acknowledged`,
     )
+    const w = digest.worker
+    if (Object.keys(w.events).length) {
+      say(
+        `Worker log: ${Object.entries(w.events)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')}; request statuses ${Object.entries(w.statuses)
+          .map(([k, n]) => `${k}×${n}`)
+          .join(' ')}; slices ok ${w.slicesOk}, failed ${w.slicesFailed}`,
+      )
+      for (const [e, n] of w.sliceErrors) say(`  ${String(n).padStart(5)}× slice failed: ${e}`)
+      for (const [e, n] of w.otherErrors) say(`  ${String(n).padStart(5)}× ${e}`)
+    }
     const upstream = hub.requests.filter((r) => r.kind === 'cdn' || r.kind === 'resolve')
     results.upstream = { requests: upstream.length, bytes: upstream.reduce((n, r) => n + r.bytes, 0) }
     say(
       `upstream (Hub stand-in) over the run: ${fmt(upstream.length)} requests, ${mb(upstream.reduce((n, r) => n + r.bytes, 0))} MB`,
     )
+    results.cron = cron
+    say(
+      `cron: the scheduled handler fired ${cron.fired} times${cron.failed ? ` (${cron.failed} failed)` : ''}`,
+    )
   } finally {
+    clearInterval(cronTimer)
     sampler.stop()
     inspector.close()
     const log = wrangler.log()
