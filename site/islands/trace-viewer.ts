@@ -342,7 +342,9 @@ function header(trace: Trace, id: string): HTMLElement {
   const exports = el('p', { class: 'exports' }, 'Export: ')
   TRACE_EXPORTS.forEach((x, i) => {
     if (i > 0) exports.append(' · ')
-    exports.append(el('a', { href: apiUrl(api, { format: x.format }) }, x.label))
+    // STS: the file the Hub's trace viewer loads (one session per .jsonl), downloaded ready to upload.
+    const href = x.format === 'sts' ? apiUrl(`${api}/sts.jsonl`) : apiUrl(api, { format: x.format })
+    exports.append(el('a', x.format === 'sts' ? { href, download: '' } : { href }, x.label))
   })
   exports.append(' · ', el('a', { href: apiUrl(api) }, 'Replay JSON'))
   const toolset = el('ul', { class: 'toolset' })

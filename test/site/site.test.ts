@@ -439,10 +439,14 @@ describe('trace viewer', () => {
     const steps = await page.locator('article.step').count()
     expect(steps).toBeGreaterThan(10)
     const id = href.split('/').pop() as string
-    for (const format of ['openai', 'openai-raw', 'sharegpt', 'sts']) {
+    for (const format of ['openai', 'openai-raw', 'sharegpt']) {
       const link = `.exports a[href="/api/trace/${id}?format=${format}&revision=${REVISION}"]`
       expect(await page.locator(link).count(), link).toBe(1)
     }
+    // STS links the Hub-loadable file (an attachment), not the JSON form.
+    expect(
+      await page.locator(`.exports a[href="/api/trace/${id}/sts.jsonl?revision=${REVISION}"]`).count(),
+    ).toBe(1)
     expect(await page.locator(`.exports a[href="/api/trace/${id}?revision=${REVISION}"]`).count()).toBe(1)
     await shot(page, 'trace-viewer-long.png')
     // Folded outputs open and close.
@@ -700,6 +704,43 @@ describe('other pages', () => {
       `/api/stats?revision=${other}`,
     )
     await page.close()
+  }, 60_000)
+
+  test('oEmbed: discovery links on the report and the embed pages; the answer’s iframe renders the chart', async () => {
+    const oembedLinks = 'link[rel="alternate"][type="application/json+oembed"]'
+    const report = await open('/')
+    const hrefs = await report.page
+      .locator(oembedLinks)
+      .evaluateAll((links) => links.map((l) => l.getAttribute('href') ?? ''))
+    expect(hrefs.length).toBe(CHART_NAMES.length)
+    const embed = await open('/embed/top-tools/')
+    const href = (await embed.page.locator(oembedLinks).getAttribute('href')) ?? ''
+    expect(href).toContain(encodeURIComponent('/embed/top-tools/'))
+    await embed.page.close()
+    const res = await fetch(new URL(href, site.baseUrl))
+    expect(res.status).toBe(200)
+    const body = (await res.json()) as { type: string; version: string; html: string; width: number }
+    expect(body).toMatchObject({ type: 'rich', version: '1.0' })
+    await report.page.close()
+    // A blog page (served by the test: no site CSP; same host, as Chromium keeps other origins from framing a
+    // loopback server) inserts the html as is: the frame loads the embed page, which shows the live chart.
+    const post = `${site.baseUrl}/__blog-post`
+    const blog = await site.browser.newPage()
+    await blog.route(post, (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><title>post</title><p>Chart:</p>${body.html}`,
+      }),
+    )
+    await blog.goto(post)
+    const frame = await (await blog.waitForSelector('iframe[src*="/embed/top-tools/"]')).contentFrame()
+    await frame?.waitForFunction(() => {
+      const i = document.querySelector<HTMLImageElement>('#embed-chart')
+      return Boolean(i?.complete && i.naturalWidth > 0)
+    })
+    expect(await frame?.locator('#embed-chart').getAttribute('src')).toContain('/api/charts/top-tools.svg')
+    expect(report.errors).toEqual([])
+    await blog.close()
   }, 60_000)
 
   test('phone width: no horizontal scrolling on the report, the list and the viewer', async () => {
