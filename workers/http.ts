@@ -51,8 +51,6 @@ export function sendRepresentation(
     etag,
     'cache-control': pinned ? IMMUTABLE : opts.cache,
     'x-revision': opts.revision,
-    'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'ETag, X-Revision, Retry-After',
     'x-content-type-options': 'nosniff',
     vary: 'Accept-Encoding',
   }

@@ -3,6 +3,7 @@
  * consumer that computes stats slices. Owns error rendering: every failure becomes RFC 9457 problem+json.
  */
 import { Hono } from 'hono'
+import { cors } from 'hono/cors'
 import { DataContext, SHA } from './data/context.ts'
 import { UpstreamError } from './data/hub.ts'
 import type { SliceMessage } from './data/slices.ts'
@@ -43,20 +44,24 @@ function pinnedRevision(url: URL, configured: string): string | undefined {
   return value
 }
 
+/**
+ * CORS for every API answer (errors included): any origin may read it, preflights are answered here (204)
+ * and cached for a day. The exposed headers are the union of what the routes send.
+ */
+app.use(
+  '/api/*',
+  cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+    allowHeaders: ['If-None-Match', 'Content-Type'],
+    maxAge: 86400,
+    exposeHeaders: ['ETag', 'X-Revision', 'Retry-After', 'Link', 'X-Rows', 'X-Rows-Total', 'X-Cache'],
+  }),
+)
+
 app.use('/api/*', async (c, next) => {
   const started = Date.now()
   const method = c.req.method
-  if (method === 'OPTIONS') {
-    return new Response(null, {
-      status: 204,
-      headers: {
-        'access-control-allow-origin': '*',
-        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
-        'access-control-allow-headers': 'If-None-Match, Content-Type',
-        'access-control-max-age': '86400',
-      },
-    })
-  }
   if (method !== 'GET' && method !== 'HEAD') {
     throw new HttpProblem(
       405,

@@ -166,8 +166,6 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
     'x-revision': info.revision,
     'x-rows': String(page.count),
     'x-rows-total': String(matching.length),
-    'access-control-allow-origin': '*',
-    'access-control-expose-headers': 'X-Revision, X-Rows, X-Rows-Total, Link',
     'x-content-type-options': 'nosniff',
   }
   if (page.next !== null) headers.link = linkNext(cursorPageUrl(url, cursorEncode(scope, page.next)))

@@ -79,9 +79,5 @@ export const traces = new Hono<AppEnv>().get('/', async (c) => {
     `${rows}`,
   )
   if (nextCursor !== null) res.headers.set('link', linkNext(cursorPageUrl(url, nextCursor)))
-  res.headers.set(
-    'access-control-expose-headers',
-    `${res.headers.get('access-control-expose-headers')}, Link`,
-  )
   return res
 })
