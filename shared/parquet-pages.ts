@@ -153,12 +153,20 @@ async function* walkChunk(
       const view = new DataView(buf.buffer, buf.byteOffset + off, buf.length - off)
       const reader = { view, offset: 0 }
       try {
-        header = parquetHeader(reader)
+        const parsed = parquetHeader(reader)
+        // Thrift strings are read from the underlying buffer: a header longer than the bytes read was cut.
+        if (reader.offset > view.byteLength) throw new RangeError('page header cut by the read-ahead')
+        header = parsed
         headerSize = reader.offset
       } catch (err) {
         // Cut by the read-ahead: read again, bigger. Anything else is a broken file.
         if (bufStart + buf.length >= end || size >= MAX_HEADER_BYTES) throw err
       }
+    }
+    if (header.type === undefined || !Number.isInteger(header.compressed_page_size)) {
+      throw new Error(
+        `parquet column ${meta.path_in_schema.join('.')}: no page header at byte ${pos} (a corrupt file or footer)`,
+      )
     }
     const info = pageInfo(pos, headerSize, header)
     const bodyStart = pos + headerSize

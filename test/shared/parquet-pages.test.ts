@@ -56,12 +56,14 @@ it('has every layout of make_layouts.py', () => {
     'hyparquet-writer.parquet',
     'pyarrow-defaults.parquet',
     'pyarrow-none.parquet',
+    'pyarrow-plain.parquet',
     'pyarrow-rg20.parquet',
     'pyarrow-small-pages-index.parquet',
     'pyarrow-small-pages.parquet',
     'pyarrow-v2-small-zstd.parquet',
     'pyarrow-v2.parquet',
     'pyarrow-zstd.parquet',
+    'split-rows.parquet',
   ])
 })
 
@@ -138,7 +140,8 @@ describe.each(LAYOUTS)('%s', (name) => {
         expect(chunk.pages[0]?.firstRow, path).toBe(0)
         const firsts = chunk.pages.map((p) => p.firstRow)
         expect(firsts, path).toEqual([...firsts].sort((a, b) => a - b))
-        expect(firsts.at(-1), path).toBeLessThan(rows)
+        // A last page may hold only the end of the last row: it starts no row, its first row is `rows`.
+        expect(firsts.at(-1), path).toBeLessThanOrEqual(rows)
       }
       const indexed = await parquetOffsetIndexMap(file, metadata, g)
       if (indexed) expect(group, `row group ${g}`).toEqual(indexed)
@@ -150,7 +153,7 @@ describe('layout coverage', () => {
   it('has layouts with and without an offset index, one row group and several, many pages per chunk', async () => {
     const facts: Record<
       string,
-      { groups: number; indexed: boolean; valuePages: number; pageTypes: string[] }
+      { groups: number; indexed: boolean; valuePages: number; splitRows: boolean; pageTypes: string[] }
     > = {}
     for (const name of LAYOUTS) {
       const { file, metadata } = open(name)
@@ -165,6 +168,12 @@ describe('layout coverage', () => {
         groups: metadata.row_groups.length,
         indexed: metadata.row_groups.every((g) => g.columns.every((c) => c.offset_index_length)),
         valuePages: value.length,
+        // A page in which no row starts holds only the middle of a row that began before it.
+        splitRows: map.rowGroups.some((g) =>
+          (g['conversations.list.element.value']?.pages ?? []).some(
+            (p, i, pages) => i > 0 && p.firstRow === pages[i - 1]?.firstRow,
+          ),
+        ),
         pageTypes: [...types].sort(),
       }
     }
@@ -175,40 +184,42 @@ describe('layout coverage', () => {
     expect(facts['pyarrow-small-pages.parquet']?.valuePages).toBeGreaterThan(20)
     expect(facts['pyarrow-small-pages-index.parquet']).toMatchObject({ indexed: true })
     expect(facts['pyarrow-small-pages-index.parquet']?.valuePages).toBeGreaterThan(20)
+    expect(facts['split-rows.parquet']).toMatchObject({ indexed: false, splitRows: true })
+    expect(Object.values(facts).filter((f) => f.splitRows)).toHaveLength(1)
     expect(facts['pyarrow-v2.parquet']?.pageTypes).toContain('DATA_PAGE_V2')
     expect(facts['pyarrow-defaults.parquet']?.pageTypes).toEqual(['DATA_PAGE', 'DICTIONARY_PAGE'])
   })
 })
 
 describe('memory of a scan without a page index', () => {
-  it.each(['pyarrow-defaults.parquet', 'pyarrow-small-pages.parquet', 'pyarrow-v2-small-zstd.parquet'])(
-    '%s: no request is larger than the largest page plus a header window',
-    async (name) => {
-      const headerWindow = 1024
-      const { file, metadata, requests } = open(name)
-      const map = await parquetPageMap(file, metadata)
-      let largest = 0
-      for (const group of map.rowGroups)
-        for (const chunk of Object.values(group)) {
-          for (const page of chunk.pages) largest = Math.max(largest, page.size)
-          largest = Math.max(largest, chunk.dictionary?.size ?? 0)
-        }
-      requests.length = 0
-      let rows = 0
-      for await (const batch of parquetScanRows(file, metadata, { start: 0, end: 60 }, { headerWindow }))
-        rows += batch.length
-      expect(rows).toBe(60)
-      const biggest = Math.max(...requests.map(([s, e]) => e - s))
-      expect(biggest).toBeLessThanOrEqual(largest + headerWindow)
-      // Several pages per column chunk, so "one page at a time" is not the whole chunk by accident.
-      const chunkBytes = Math.max(
-        ...metadata.row_groups.flatMap((g) =>
-          g.columns.map((c) => Number(c.meta_data?.total_compressed_size)),
-        ),
-      )
-      if (name !== 'pyarrow-defaults.parquet') expect(biggest).toBeLessThan(chunkBytes)
-    },
-  )
+  it.each([
+    'pyarrow-defaults.parquet',
+    'pyarrow-small-pages.parquet',
+    'pyarrow-v2-small-zstd.parquet',
+    'split-rows.parquet',
+  ])('%s: no request is larger than the largest page plus a header window', async (name) => {
+    const headerWindow = 1024
+    const { file, metadata, requests } = open(name)
+    const map = await parquetPageMap(file, metadata)
+    let largest = 0
+    for (const group of map.rowGroups)
+      for (const chunk of Object.values(group)) {
+        for (const page of chunk.pages) largest = Math.max(largest, page.size)
+        largest = Math.max(largest, chunk.dictionary?.size ?? 0)
+      }
+    requests.length = 0
+    let rows = 0
+    for await (const batch of parquetScanRows(file, metadata, { start: 0, end: 60 }, { headerWindow }))
+      rows += batch.length
+    expect(rows).toBe(60)
+    const biggest = Math.max(...requests.map(([s, e]) => e - s))
+    expect(biggest).toBeLessThanOrEqual(largest + headerWindow)
+    // Several pages per column chunk, so "one page at a time" is not the whole chunk by accident.
+    const chunkBytes = Math.max(
+      ...metadata.row_groups.flatMap((g) => g.columns.map((c) => Number(c.meta_data?.total_compressed_size))),
+    )
+    if (name !== 'pyarrow-defaults.parquet') expect(biggest).toBeLessThan(chunkBytes)
+  })
 })
 
 describe('shared/parquet.ts on every layout', () => {

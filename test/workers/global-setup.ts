@@ -15,7 +15,7 @@ const ROOT = join(import.meta.dirname, '../..')
 export const TEST_SAMPLE_DIR = join(ROOT, '.cache/workers-sample')
 /** The same card over layout fixtures without a page index (test/fixtures/layouts), one stand-in per layout. */
 const LAYOUTS_DIR = join(ROOT, '.cache/workers-layouts')
-const LAYOUTS = ['pyarrow-defaults', 'pyarrow-rg20', 'pyarrow-small-pages', 'pyarrow-zstd']
+const LAYOUTS = ['pyarrow-defaults', 'pyarrow-rg20', 'pyarrow-small-pages', 'pyarrow-zstd', 'split-rows']
 
 function node(script: string, args: string[]): string {
   return execFileSync(process.execPath, [join(ROOT, script), ...args], {

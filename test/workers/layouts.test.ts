@@ -1,7 +1,7 @@
 /**
  * Files without a page index, served through the Worker (issue 11): Hub stand-ins serve the layout fixtures
  * written by pyarrow (test/fixtures/layouts): its defaults (one row group, dictionary pages, no page index),
- * 20-row groups, many small pages, zstd. Before the page-level reader a trace of such a file could answer 503
+ * 20-row groups, many small pages, zstd, and pages that begin inside a row (split-rows). Before the page-level reader a trace of such a file could answer 503
  * layout-too-large; now each trace equals the row read straight from the stand-in by hyparquet (whole file),
  * and the page map built by the first read inside a row group is kept in R2 next to the file.
  */
