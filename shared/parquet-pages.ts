@@ -83,6 +83,8 @@ export interface ChunkPageMap {
   /** The dictionary page, when the chunk has one: [offset, size incl. header]. */
   dictionary?: { offset: number; size: number }
   pages: PageLocationJson[]
+  /** Rows starting in the last page, while a resumable build is in the middle of the chunk. */
+  lastRows?: number
 }
 
 /**
@@ -135,9 +137,10 @@ async function* walkChunk(
   meta: ColumnMetaData,
   bodies: boolean,
   windowBytes = HEADER_WINDOW,
+  from?: number,
 ): AsyncGenerator<RawPage> {
   const { start, end } = chunkByteRange(meta)
-  let pos = start
+  let pos = from ?? start
   let buf: Uint8Array = new Uint8Array(0)
   let bufStart = start
   while (pos < end) {
@@ -269,21 +272,129 @@ function rowStartsV1(body: Uint8Array, info: PageInfo, leaf: Leaf): number {
  */
 async function chunkPageMap(file: AsyncBuffer, meta: ColumnMetaData, leaf: Leaf): Promise<ChunkPageMap> {
   const map: ChunkPageMap = { pages: [] }
-  let row = 0
+  await mapPages(file, meta, leaf, map, undefined, Infinity)
+  return map
+}
+
+/**
+ * Add the pages of a chunk to `map`, from byte `from` (default: the chunk's start; the first row of the page there
+ * follows from the pages already in `map`) until the chunk ends or `maxBytes` of pages have been walked.
+ * Returns the offset of the next page header, or undefined when the chunk is done.
+ */
+async function mapPages(
+  file: AsyncBuffer,
+  meta: ColumnMetaData,
+  leaf: Leaf,
+  map: ChunkPageMap,
+  from: number | undefined,
+  maxBytes: number,
+): Promise<{ next?: number; bytes: number }> {
+  const last = map.pages[map.pages.length - 1]
+  let row = last ? last.firstRow + (map.lastRows ?? 0) : 0
+  let bytes = 0
   const needBodies = leaf.maxRep > 0
-  for await (const { info, body } of walkChunk(file, meta, needBodies)) {
+  for await (const { info, body } of walkChunk(file, meta, needBodies, HEADER_WINDOW, from)) {
+    if (bytes >= maxBytes) return { next: info.offset, bytes }
     const size = info.headerSize + info.compressedSize
+    bytes += size
     if (info.type === 'DICTIONARY_PAGE') {
       map.dictionary = { offset: info.offset, size }
       continue
     }
     if (info.type !== 'DATA_PAGE' && info.type !== 'DATA_PAGE_V2') continue
     map.pages.push({ offset: info.offset, size, firstRow: row })
-    if (leaf.maxRep === 0) row += info.numRows ?? info.numValues
-    else if (info.numRows !== undefined) row += info.numRows
-    else row += rowStartsV1(body, info, leaf)
+    let rows: number
+    if (leaf.maxRep === 0) rows = info.numRows ?? info.numValues
+    else if (info.numRows !== undefined) rows = info.numRows
+    else rows = rowStartsV1(body, info, leaf)
+    row += rows
+    map.lastRows = rows
   }
-  return map
+  delete map.lastRows
+  return { bytes }
+}
+
+/**
+ * A resumable page-map build (a Queue job: each step walks a bounded number of bytes and returns the state to
+ * store; the next step continues from it). Only chunks without an offset index are mapped.
+ */
+export interface PageMapJob {
+  version: 1
+  /** The chunks mapped so far (the one in progress included). */
+  map: ParquetPageMap
+  /** The chunk in progress: row group and leaf (index among the group's leaves of `columns`). */
+  group: number
+  leaf: number
+  /** File offset of the next page header of that chunk (undefined: its start). */
+  offset?: number
+  done: boolean
+  /** Compressed bytes walked so far, and in all chunks to map (progress). */
+  bytesDone: number
+  bytesTotal: number
+}
+
+/** Chunks of a file without an offset index, in walking order. */
+function unindexedChunks(metadata: FileMetaData, columns?: readonly string[]) {
+  const tree = parquetSchema(metadata)
+  return metadata.row_groups.map((_, g) =>
+    groupLeaves(metadata, tree, g, columns).filter(
+      ({ chunk }) => !chunk.offset_index_offset || !chunk.offset_index_length,
+    ),
+  )
+}
+
+/** Compressed bytes of the chunks without an offset index: what a page-map build walks (0: nothing to build). */
+export function parquetUnindexedBytes(metadata: FileMetaData, columns?: readonly string[]): number {
+  let bytes = 0
+  for (const group of unindexedChunks(metadata, columns))
+    for (const { meta } of group) bytes += Number(meta.total_compressed_size)
+  return bytes
+}
+
+/**
+ * One step of a resumable page-map build: continue `job` (or start one) and walk about `maxBytes` of pages (at
+ * least one page). Memory: one page at a time. When `done`, `job.map` is the file's page map.
+ */
+export async function parquetPageMapStep(
+  file: AsyncBuffer,
+  metadata: FileMetaData,
+  job: PageMapJob | undefined,
+  options: { maxBytes: number; columns?: readonly string[] },
+): Promise<PageMapJob> {
+  const chunks = unindexedChunks(metadata, options.columns)
+  const state: PageMapJob = job ?? {
+    version: 1,
+    map: { version: 1, rowGroups: metadata.row_groups.map(() => ({})) },
+    group: 0,
+    leaf: 0,
+    done: false,
+    bytesDone: 0,
+    bytesTotal: parquetUnindexedBytes(metadata, options.columns),
+  }
+  let budget = options.maxBytes
+  while (!state.done && budget > 0) {
+    const group = chunks[state.group]
+    const entry = group?.[state.leaf]
+    if (!group || !entry) {
+      if (state.group >= chunks.length) state.done = true
+      else {
+        state.group++
+        state.leaf = 0
+      }
+      continue
+    }
+    const groupMap = state.map.rowGroups[state.group] as Record<string, ChunkPageMap>
+    const chunkMap = groupMap[entry.leaf.path] ?? { pages: [] }
+    groupMap[entry.leaf.path] = chunkMap
+    const { next, bytes } = await mapPages(file, entry.meta, entry.leaf, chunkMap, state.offset, budget)
+    budget -= bytes
+    state.bytesDone += bytes
+    if (next === undefined) {
+      state.leaf++
+      delete state.offset
+    } else state.offset = next
+  }
+  return state
 }
 
 /**

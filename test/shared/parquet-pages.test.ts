@@ -11,10 +11,13 @@ import { describe, expect, it } from 'vitest'
 import { parquetRangeCost, parquetReadIds, parquetReadRows, planSlices } from '../../shared/parquet.ts'
 import {
   COMPRESSORS,
+  type PageMapJob,
   parquetOffsetIndexMap,
   parquetPageMap,
+  parquetPageMapStep,
   parquetReadRange,
   parquetScanRows,
+  parquetUnindexedBytes,
   parquetWalkPages,
 } from '../../shared/parquet-pages.ts'
 
@@ -236,4 +239,40 @@ describe('shared/parquet.ts on every layout', () => {
     expect(cost.compressed).toBeGreaterThan(0)
     expect(cost.compressed).toBeLessThanOrEqual(file.byteLength)
   })
+})
+
+describe('resumable page-map build (the Worker Queue job)', () => {
+  it.each(LAYOUTS)(
+    '%s: small steps through JSON give the map of the chunks without an offset index',
+    async (name) => {
+      const { file, metadata } = open(name)
+      const full = await parquetPageMap(file, metadata)
+      let job: PageMapJob | undefined
+      let steps = 0
+      do {
+        job = JSON.parse(
+          JSON.stringify(await parquetPageMapStep(file, metadata, job, { maxBytes: 3000 })),
+        ) as PageMapJob
+        steps++
+        expect(job.bytesDone).toBeLessThanOrEqual(job.bytesTotal)
+      } while (!job.done && steps < 10_000)
+      expect(job.done).toBe(true)
+      expect(job.bytesDone).toBe(job.bytesTotal)
+      expect(job.bytesTotal).toBe(parquetUnindexedBytes(metadata))
+      metadata.row_groups.forEach((group, g) => {
+        const expected: Record<string, unknown> = {}
+        for (const chunk of group.columns) {
+          const path = chunk.meta_data?.path_in_schema.join('.') ?? ''
+          if (!chunk.offset_index_length) expected[path] = full.rowGroups[g]?.[path]
+        }
+        expect(job?.map.rowGroups[g], `row group ${g}`).toEqual(expected)
+      })
+      if (job.bytesTotal > 6000) expect(steps).toBeGreaterThan(1)
+      // Reads with the job's map equal the full read.
+      const expected = await reference(name)
+      expect(await parquetReadRange(file, metadata, { start: 29, end: 33 }, { pageMap: job.map })).toEqual(
+        expected.slice(29, 33),
+      )
+    },
+  )
 })
