@@ -44,6 +44,16 @@ describe('routes', () => {
       ['glm-5.1', 140],
     ])
     expect(body.configs[0]?.bytes).toBeGreaterThan(100_000)
+    // Through @huggingface/hub: dataset info, then one paths-info request for every config file's size (no
+    // Range 0-0 probes for sizes).
+    const log = await hubLog()
+    expect(
+      log.filter((r) => r.kind === 'api').map((r) => `${r.method} ${r.path.replace(body.revision, '<sha>')}`),
+    ).toEqual([
+      'GET /api/datasets/lambda/hermes-agent-reasoning-traces/revision/main',
+      'POST /api/datasets/lambda/hermes-agent-reasoning-traces/paths-info/<sha>',
+    ])
+    expect(log.filter((r) => r.range === 'bytes=0-0')).toEqual([])
   })
 
   it('stats complete through the Queue and equal the stats CLI number for number', async () => {

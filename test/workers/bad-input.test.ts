@@ -72,9 +72,16 @@ describe('bad input -> 4xx problem+json naming the value', () => {
   }
 
   it('OPTIONS preflight allows GET from any origin', async () => {
-    const res = await api('/api/trace/x', { method: 'OPTIONS' })
+    const res = await api('/api/trace/x', { method: 'OPTIONS', headers: { origin: 'https://example.org' } })
     expect(res.status).toBe(204)
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
+    expect(res.headers.get('access-control-allow-methods')).toBe('GET,HEAD,OPTIONS')
+    expect(res.headers.get('access-control-allow-headers')).toBe('If-None-Match,Content-Type')
+    expect(res.headers.get('access-control-max-age')).toBe('86400')
+    // Errors are readable cross-origin too, Retry-After included.
+    const bad = await api('/api/traces?limit=0')
+    expect(bad.headers.get('access-control-allow-origin')).toBe('*')
+    expect(bad.headers.get('access-control-expose-headers')).toContain('Retry-After')
   })
 
   it('an over-long URL -> 414', async () => {

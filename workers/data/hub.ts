@@ -1,13 +1,16 @@
 /**
- * The Hugging Face Hub client: dataset info and byte ranges of repository files.
+ * The Hugging Face Hub client: dataset info, file sizes and byte ranges of repository files.
  *
- * Endpoints (DATASET.md "Hub access"): `GET {endpoint}/api/datasets/{repo}/revision/{rev}` for sha, siblings
- * and cardData; `GET {endpoint}/datasets/{repo}/resolve/{sha}/{path}` with `Range`, answered by a 302 to a signed
- * CDN URL (valid ~1 h) that answers 206 + `Content-Range`. Faults are expected: bounded retries with exponential
+ * Endpoints (docs/dataset.md "Hub access"): dataset info (`GET {endpoint}/api/datasets/{repo}/revision/{rev}`:
+ * sha and cardData) and file info (`POST {endpoint}/api/datasets/{repo}/paths-info/{sha}`: sizes) through
+ * `@huggingface/hub` with this client's retrying `fetch` injected; `GET {endpoint}/datasets/{repo}/resolve/{sha}/{path}`
+ * with `Range`, answered by a 302 to a signed CDN URL (valid ~1 h) that answers 206 + `Content-Range`, read here
+ * (the library's blobs would not check the range). Faults are expected: bounded retries with exponential
  * backoff and jitter honour `Retry-After` and `RateLimit: …;t=<s>`; a waiting time longer than a request can
  * afford becomes a 503 with Retry-After. A 200 that ignores Range is detected and never buffered. The token is
  * sent to the Hub endpoint only, never to the CDN, and bytes are fetched only from allowed hosts.
  */
+import { datasetInfo as hubDatasetInfo, pathsInfo as hubPathsInfo } from '@huggingface/hub'
 
 /** An upstream failure, already mapped to the status the API answers with. */
 export class UpstreamError extends Error {
@@ -40,8 +43,6 @@ export class UpstreamError extends Error {
 export interface DatasetInfo {
   /** Commit sha of the requested revision. */
   sha: string
-  /** Repository files (`rfilename`, and `size` when the Hub sends it). */
-  siblings: { rfilename: string; size?: number }[]
   /** Parsed YAML of the dataset card. */
   cardData: Record<string, unknown>
 }
@@ -139,23 +140,49 @@ export class HubClient {
     return HUB_CDN_SUFFIXES.some((suffix) => url.hostname.endsWith(suffix))
   }
 
-  /** Dataset info of a revision (branch, tag or sha). */
+  /** Dataset info of a revision (branch, tag or sha): its commit sha and card data. */
   async datasetInfo(revision: string): Promise<DatasetInfo> {
-    const url = `${this.endpoint}/api/datasets/${this.dataset}/revision/${encodeURIComponent(revision)}?blobs=true`
-    const res = await this.request(url, { headers: this.authHeaders() }, 'dataset info')
-    const body = (await res.json()) as Partial<DatasetInfo> & { sha?: unknown }
+    const body = await hubDatasetInfo<'sha' | 'cardData'>({
+      name: this.dataset,
+      hubUrl: this.endpoint,
+      revision,
+      additionalFields: ['sha', 'cardData'],
+      fetch: this.apiFetch('dataset info'),
+    })
     if (typeof body.sha !== 'string' || !/^[0-9a-f]{40}$/.test(body.sha)) {
-      throw new UpstreamError(
-        `dataset info for ${this.dataset}@${revision} has no commit sha`,
-        502,
-        res.status,
-        5,
-      )
+      throw new UpstreamError(`dataset info for ${this.dataset}@${revision} has no commit sha`, 502, 200, 5)
     }
-    return {
-      sha: body.sha,
-      siblings: Array.isArray(body.siblings) ? body.siblings : [],
-      cardData: (body.cardData ?? {}) as Record<string, unknown>,
+    return { sha: body.sha, cardData: (body.cardData ?? {}) as Record<string, unknown> }
+  }
+
+  /** Sizes of files at a commit, in one `paths-info` request; files the Hub does not list are left out. */
+  async fileSizes(sha: string, paths: readonly string[]): Promise<Record<string, number>> {
+    const entries = await hubPathsInfo({
+      repo: { type: 'dataset', name: this.dataset },
+      hubUrl: this.endpoint,
+      revision: sha,
+      paths: [...paths],
+      fetch: this.apiFetch('file info'),
+    })
+    const sizes: Record<string, number> = {}
+    for (const e of entries) {
+      const size = e.lfs?.size ?? e.size
+      if (e.type === 'file' && typeof size === 'number') sizes[e.path] = size
+    }
+    return sizes
+  }
+
+  /**
+   * The `fetch` handed to `@huggingface/hub`: this client's retries, timeout, allowed hosts and traffic
+   * counters, the token added here (only ever to the Hub endpoint). It answers only 2xx; anything else becomes
+   * the UpstreamError the API maps to 502/503/504 (404: `notFound`), so the library's own errors never show.
+   */
+  private apiFetch(what: string): typeof fetch {
+    return (input, init) => {
+      const url = input instanceof Request ? input.url : String(input)
+      const headers = new Headers(init?.headers)
+      if (this.token) headers.set('authorization', `Bearer ${this.token}`)
+      return this.request(url, { ...init, headers }, what)
     }
   }
 
@@ -373,7 +400,7 @@ export class HubClient {
     return got === limit ? out.buffer : out.slice(0, got).buffer
   }
 
-  /** GET with retries for non-range requests (dataset info). */
+  /** A request with retries for the API (dataset info, paths-info): the 2xx answer, or an UpstreamError. */
   private request(url: string, init: RequestInit, what: string): Promise<Response> {
     return this.withRetries(what, async () => {
       const res = await this.once(url, init, what)
