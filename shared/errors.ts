@@ -1,7 +1,7 @@
 /**
  * The tool-error taxonomy: does a tool response report a failure, and of which kind?
  *
- * Based on the hermes-agent tool output shapes (DATASET.md "Tool outputs"): terminal reports
+ * Based on the hermes-agent tool output shapes (docs/dataset.md "Writer byte details"): terminal reports
  * `{output, exit_code, error}` (a non-zero exit keeps `error: null`; a timeout is exit 124), file tools add an
  * `error` field, browser tools say `success: false`, execute_code has a `status`, a failed patch becomes a plain
  * string with a `[Hint: old_string not found…]` suffix. Unlike the tutorial's substring heuristic, `"error": null`

@@ -414,7 +414,7 @@ export function traceToShareGPT(trace: Trace): ShareGPTExport {
  */
 export const STS_HARNESS = 'hermes-agent'
 
-/** Model names of the dataset's configs (DATASET.md); the STS `model` field of assistant messages. */
+/** Model names of the dataset's configs (docs/dataset.md); the STS `model` field of assistant messages. */
 const CONFIG_MODELS: Record<string, string> = {
   kimi: 'Kimi-K2.5',
   'glm-5.1': 'GLM-5.1-FP8',
@@ -455,7 +455,7 @@ export interface StsMessage {
   /** On a tool message, the `toolCalls[].id` it answers (spec). */
   toolCallId?: string
   /**
-   * Model name (spec), on assistant messages when the config's model is known (DATASET.md). The spec's
+   * Model name (spec), on assistant messages when the config's model is known (docs/dataset.md). The spec's
    * `timestamp` is never set: the dataset records no times, and inventing them would mislead the viewer.
    */
   model?: string

@@ -1,7 +1,7 @@
 /**
  * The Hermes markup parser: `<think>`, `<tool_call>` and `<tool_response>` blocks inside message text.
  *
- * Format (hermes-agent trajectories, DATASET.md "Markup"): a gpt message is
+ * Format (hermes-agent trajectories, docs/dataset.md "Markup inside the messages"): a gpt message is
  * `<think>\n…\n</think>\n` + optional text + `<tool_call>\n{json}\n</tool_call>` blocks; a tool message holds
  * one `<tool_response>\n{json}\n</tool_response>` block per call. Real rows deviate (unbalanced think tags,
  * invalid JSON, unclosed blocks), so nothing here throws: deviations become `ParseWarning`s.

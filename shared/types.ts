@@ -220,7 +220,7 @@ export interface ToolErrorStats {
   kinds: Partial<Record<ErrorKind, number>>
 }
 
-/** The tutorial's numbers, with its exact definitions (see ARCHITECTURE.md). */
+/** The tutorial's numbers, with its exact definitions (see docs/metrics.md). */
 export interface SeedStats {
   /** Mean messages per row (system included). */
   avgTurns: number

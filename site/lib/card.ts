@@ -5,7 +5,7 @@
  * shown next to the computed numbers, labelled "card", so readers can compare the data the site was built
  * from with what the real dataset's card publishes.
  *
- * Sources (copied into shared/docs/DATASET.md, "Configs, files, sizes", "Card statistics"):
+ * Sources (summarised in docs/dataset.md, "Configs and files", "Real distributions"):
  * - the dataset card of https://huggingface.co/datasets/lambda/hermes-agent-reasoning-traces
  *   (revision b92885e4f0161d4b2536512710e004d4892cac6e): rows, totals, averages, categories;
  * - a third-party audit of the kimi config (marked `audit` below): parallel share, message percentiles.

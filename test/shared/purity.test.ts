@@ -1,6 +1,7 @@
 /**
- * `shared/` is runtime-neutral (STYLE.md 1): it runs in Node, workerd and the browser, so it must not import
- * `node:` modules or touch I/O globals. Whatever needs I/O takes it as a parameter.
+ * `shared/` is runtime-neutral (docs/architecture.md "Layers"; layers.test.ts checks its imports): it runs in
+ * Node, workerd and the browser, so it must not import `node:` modules or touch I/O globals. Whatever needs
+ * I/O takes it as a parameter.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,7 +1,7 @@
 /**
  * The generated sample against the real data: a 2,000-row kimi sample measured the way the independent full
  * parse of the real kimi config was (scripts/lib/sample/measure.ts `realismMeter`), figure by figure next to the
- * real number, with the real numbers typed from ../shared/docs/DATASET.md (never computed from the generator).
+ * real number, with the real numbers typed from docs/dataset.md (never computed from the generator).
  *
  * Tolerances: medians, p95s, means and shares within 15% of the real figure; rare events (calls outside the
  * row's toolset, malformed call JSON, memory calls) within a factor of 3 of the real rate. Minimums and
@@ -26,7 +26,7 @@ const SEED = 20260
 const KIMI = CARD.kimi!
 
 /**
- * The real kimi config at revision b92885e… (7,646 rows), from ../shared/docs/DATASET.md:
+ * The real kimi config at revision b92885e… (7,646 rows), from docs/dataset.md:
  * "Real distributions (an independent full parse of the kimi config …)" unless marked otherwise.
  */
 const REAL = {
@@ -262,7 +262,7 @@ beforeAll(async () => {
   const text = table(figures)
   writeFileSync(join(DIR, 'table.md'), `${text}\n`)
   // biome-ignore lint/suspicious/noConsole: the sample-vs-real table is this test's report
-  console.log(`Generated kimi sample (seed ${SEED}) vs the real kimi config (DATASET.md):\n${text}`)
+  console.log(`Generated kimi sample (seed ${SEED}) vs the real kimi config (docs/dataset.md):\n${text}`)
 }, 180_000)
 
 describe('a 2,000-row kimi sample measures like the real config', () => {
@@ -297,7 +297,7 @@ describe('a 2,000-row kimi sample measures like the real config', () => {
   })
 
   it('writes the format facts of real rows', () => {
-    // "`<think>\n` is followed by a space" (DATASET.md, "Format facts seen in real rows").
+    // "`<think>\n` is followed by a space" (docs/dataset.md, "Markup inside the messages").
     expect(share(m.thinkSpaced, m.thinkBlocks)).toBeGreaterThan(0.99)
     // "visible text after `</think>` often starts with one or two spaces" (no figure published).
     expect(share(m.visibleSpaced, m.visibleAfterThink)).toBeGreaterThan(0.3)

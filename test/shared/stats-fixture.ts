@@ -1,6 +1,6 @@
 /**
  * Hand-made `Stats` for chart tests: one plausible object per config, shaped after the dataset card and the
- * public kimi audit (DATASET.md): rows, messages, calls, categories, roles and the top tool counts are the
+ * public kimi audit (docs/dataset.md): rows, messages, calls, categories, roles and the top tool counts are the
  * published numbers; histograms, subcategory names, glm-5.1's extra tools and the error taxonomy are invented
  * but plausible. Until the real stats code produces fixtures, these stand in for it. Deterministic: no random.
  * Invented numbers are never labelled real: every object says `sample: true` and carries a made-up revision

@@ -15,7 +15,7 @@ export interface CategorySpec {
   counts: { kimi: number; glm: number }
   /** glm-5.1: toolset weights for rows of this category. */
   toolsets: readonly (readonly [GlmToolsetId, number])[]
-  /** kimi: rows of this category per toolset (DATASET.md row counts; spread evenly over the category's rows). */
+  /** kimi: rows of this category per toolset (docs/dataset.md counts, spread evenly over the category's rows). */
   kimiToolsets: readonly (readonly [KimiToolsetId, number])[]
   /** Subcategories with their task templates; `glm: false` hides one from glm-5.1. */
   subcategories: readonly SubcategorySpec[]
@@ -463,7 +463,7 @@ export function placeRow(
   return { cat: categoriesFor(config)[at] as CategoryEntry, v, rank: memo.rank[index] ?? 0 }
 }
 
-/** The kimi toolset of a row at position `v` of its category (row counts of DATASET.md, spread evenly). */
+/** The kimi toolset of a row at position `v` of its category (row counts of docs/dataset.md, spread evenly). */
 export function kimiToolsetAt(spec: CategorySpec, v: number): KimiToolsetId {
   const total = spec.kimiToolsets.reduce((s, [, n]) => s + n, 0)
   let acc = 0
@@ -476,7 +476,7 @@ export function kimiToolsetAt(spec: CategorySpec, v: number): KimiToolsetId {
 
 /**
  * Task reuse. The real kimi config has 1,020 distinct task strings over 7,646 rows (13%), the most repeated
- * one in 122 rows (1.6%) (DATASET.md). Rows of a category share tasks: a share of them (POPULAR_SHARE,
+ * one in 122 rows (1.6%) (docs/dataset.md). Rows of a category share tasks: a share of them (POPULAR_SHARE,
  * evenly spread) runs one of a few popular tasks of the category (weights POPULAR_WEIGHTS: the first one of
  * Terminal & Coding is the most repeated task, 26% x 11% x 6/11 = 1.6% of rows); the others take a new task
  * every TASK_PERIOD rows of the category and otherwise repeat one of the TASK_WINDOW latest ones. Any prefix

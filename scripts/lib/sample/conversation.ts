@@ -99,7 +99,7 @@ const PARAMS: Record<string, Params> = {
     rowSizeSigma: 0.6,
     parallelSigma: 0.45,
     spaced: true,
-    // DATASET.md: 42 of 106,220 calls name a tool outside the row's toolset; 2 are not valid JSON.
+    // docs/dataset.md: 42 of 106,220 calls name a tool outside the row's toolset; 2 are not valid JSON.
     unknownToolP: 42 / 106220,
     invalidJsonP: 2 / 106220,
   },
@@ -249,7 +249,7 @@ function glmToolWeights(category: string, names: ReadonlySet<string>): [string, 
 }
 
 /**
- * kimi: weights of the terminal and file tools, tuned so the whole config lands on DATASET.md's tool mix
+ * kimi: weights of the terminal and file tools, tuned so the whole config lands on docs/dataset.md's tool mix
  * (terminal 44.2%, write_file 20.4%, read_file 10.4%, search_files 10.0%, patch 2.5%, process 0.8% of calls).
  */
 const KIMI_CORE: Weights = {
@@ -446,7 +446,7 @@ export function buildRow(config: string, index: number, seed: number, payload: n
   const cat = place.cat
   // The task and its scenario (project, files, site …) come from the row's task group, so rows that repeat a
   // task work on the same project; everything else comes from the row's own generator.
-  // kimi repeats tasks like the real config (DATASET.md); glm-5.1 (no published figure) gives each row its own.
+  // kimi repeats tasks like the real config (docs/dataset.md); glm-5.1 (no published figure): one per row.
   const tg =
     config === 'kimi'
       ? taskGroupOf(config, seed, cat.spec.name, place.rank)

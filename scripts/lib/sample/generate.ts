@@ -19,7 +19,7 @@ export const GENERATOR_VERSION = '2.0.0'
 
 /**
  * Presets of `--scale`. Both write rows of the same realistic sizes (payload 1: a kimi row measures like
- * DATASET.md's real distributions, ~96,000 characters with think on average); `full` writes the real row
+ * docs/dataset.md's real distributions, ~96,000 characters with think on average); `full` writes the real row
  * counts in bigger row groups and pages.
  */
 export const SCALES = {

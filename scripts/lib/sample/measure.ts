@@ -276,7 +276,7 @@ export type ToolsetKind =
   | 'browser'
   | 'other'
 
-/** Classifies a toolset by its tool names (the shape DATASET.md describes for kimi). */
+/** Classifies a toolset by its tool names (the shape docs/dataset.md describes for kimi). */
 export function toolsetKind(names: ReadonlySet<string>): ToolsetKind {
   const browser = [...names].some((n) => n.startsWith('browser_'))
   const terminal = names.has('terminal')
@@ -291,7 +291,7 @@ export function toolsetKind(names: ReadonlySet<string>): ToolsetKind {
   return 'browser'
 }
 
-/** The figures DATASET.md ("Real distributions", "Format facts") gives for the real kimi config. */
+/** The figures docs/dataset.md gives for the real kimi config ("Real distributions", "Markup inside the messages"). */
 export interface Realism {
   rows: number
   /** Characters per row with every `<think>…</think>` removed (all messages, system included). */
@@ -474,7 +474,7 @@ export function realismMeter(): { add: (row: ReadRow) => void; result: () => Rea
   return { add, result }
 }
 
-/** Measures rows the way the independent full parse of the real kimi config did (DATASET.md). */
+/** Measures rows the way the independent full parse of the real kimi config did (docs/dataset.md). */
 export function measureRealism(rows: Iterable<ReadRow>): Realism {
   const meter = realismMeter()
   for (const row of rows) meter.add(row)

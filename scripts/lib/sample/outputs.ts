@@ -1,5 +1,5 @@
 /**
- * Tool calls: the arguments a model would send and what hermes-agent would answer (DATASET.md shapes),
+ * Tool calls: the arguments a model would send and what hermes-agent would answer (docs/dataset.md shapes),
  * including realistic failures.
  */
 import { PyFloat, pyJsonDumps } from '../../../shared/pyjson.ts'
@@ -67,7 +67,7 @@ function lines(n: number, make: (i: number) => string): string {
 }
 
 /**
- * Size knobs, tuned so a kimi sample measures like DATASET.md's real distributions (tool messages: median
+ * Size knobs, tuned so a kimi sample measures like docs/dataset.md's real distributions (tool messages: median
  * 431, p95 10,118 characters; rows without think: median 50,522, p95 177,028).
  */
 const SIZE = {

@@ -1,8 +1,8 @@
 /**
  * Tool definitions, the six toolsets of each config, and the exact hermes-agent system prompt.
  *
- * Names are the 26 real kimi tool names (DATASET.md); GLM toolsets add four plausible extras. Descriptions
- * and parameter schemas are written in the style of hermes-agent; the `required` lists follow DATASET.md.
+ * Names are the 26 real kimi tool names (docs/dataset.md); GLM toolsets add four plausible extras. Descriptions
+ * and parameter schemas are written in the style of hermes-agent; the `required` lists follow docs/dataset.md.
  */
 import { pyJsonDumps } from '../../../shared/pyjson.ts'
 
@@ -472,7 +472,7 @@ const SPECS: ToolSpec[] = [
 /**
  * Usage guidance appended to the descriptions (hermes-agent's descriptions are long: the real kimi `tools`
  * column is 5,334 to 24,878 characters for 11 to 26 tools). Lengths are tuned so the six kimi toolsets
- * measure like DATASET.md (see KIMI_SETS).
+ * measure like docs/dataset.md (see KIMI_SETS).
  */
 const GUIDANCE: Record<string, string> = {
   terminal:
@@ -558,7 +558,7 @@ export const GLM_EXTRA_TOOL_NAMES = [
 
 /**
  * Names that appear in calls but belong to no toolset (the "unknown tool" deviation). The real kimi config
- * has 42 such calls with 29 names, such as "shell" and " functions read_file" (DATASET.md); the others here
+ * has 42 such calls with 29 names, such as "shell" and " functions read_file" (docs/dataset.md); the others here
  * are invented in the same spirit. Tools of another toolset (a browser tool in a core row) count too.
  */
 export const FOREIGN_TOOL_NAMES = [
@@ -608,7 +608,7 @@ const AGENT_EXTRAS = [
 export type GlmToolsetId = 'full' | 'coding' | 'browser' | 'files' | 'agent' | 'planning'
 
 /**
- * Toolset ids of kimi: the six toolsets DATASET.md describes ("core file/terminal tools 6,071 rows; a 15-tool
+ * Toolset ids of kimi: the six toolsets docs/dataset.md describes ("core file/terminal tools 6,071 rows; a 15-tool
  * agent set 527; browser + core 658; browser + file tools 185; browser + terminal 167; browser only 38").
  */
 export type KimiToolsetId =
