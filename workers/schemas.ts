@@ -357,9 +357,21 @@ export const HealthSchema = z
             slicesDone: z.number(),
             slicesTotal: z.number(),
             rowsDone: z.number(),
-            failed: z.array(z.looseObject({ slice: z.string() })),
+            failed: z
+              .array(z.object({ slice: z.string(), error: z.string(), at: z.number() }))
+              .describe('Slices that failed permanently (at most 20): `<start>-<end>`, the error, when (epoch ms).'),
           }),
           summaries: z.object({ complete: z.boolean() }),
+          pageMap: z
+            .object({
+              needed: z.boolean().describe('The file has big column chunks without a page index.'),
+              complete: z.boolean(),
+              bytesDone: z.number(),
+              bytesTotal: z.number(),
+            })
+            .describe(
+              'The page map (our own page index) the Queue builds for a file without one; traces inside its row groups answer 503 + Retry-After until complete.',
+            ),
         }),
         z.object({ error: z.string() }),
       ]),
@@ -369,8 +381,25 @@ export const HealthSchema = z
       r2: cacheTotals,
       traceMemoBytes: z.number(),
     }),
-    memory: z.record(z.string(), z.unknown()),
-    queue: z.record(z.string(), z.unknown()),
+    memory: z
+      .object({
+        capacity: z.number(),
+        reserved: z.number(),
+        waiting: z.number(),
+        peakReserved: z.number(),
+        refused: z.number(),
+        timedOut: z.number(),
+      })
+      .describe("The isolate's decode memory gate (bytes; requests waiting, refused, timed out)."),
+    queue: z
+      .object({
+        computed: z.number(),
+        retried: z.number(),
+        permanent: z.number(),
+        deadLetters: z.number(),
+        revived: z.number(),
+      })
+      .describe("This isolate's Queue consumer counters."),
     isolate: z.object({ startedAt: z.string() }),
   })
   .describe('`GET /api/health`: revision, per-config completeness, cache hit ratios.')

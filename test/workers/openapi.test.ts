@@ -3,10 +3,14 @@
  * (`expectMatchesOpenApi`: status listed, media type documented, body valid for the response schema with
  * @cfworker/json-schema inside workerd, documented headers well-formed).
  */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { CHART_NAMES } from '../../shared/charts.ts'
 import { EXPORT_FORMATS } from '../../shared/export.ts'
 import type { StatsSet } from '../../shared/types.ts'
+import type { Bindings } from '../../workers/env.ts'
+import worker from '../../workers/index.ts'
 import {
   api,
   apiJson,
@@ -94,6 +98,35 @@ describe('answers match the OpenAPI document', () => {
     await expect(expectMatchesOpenApi('/api/datasets', bad)).rejects.toThrow(/does not match/)
     const undocumented = new Response('{}', { status: 418, headers: { 'content-type': 'application/json' } })
     await expect(expectMatchesOpenApi('/api/datasets', undocumented)).rejects.toThrow(/not documented/)
+  })
+
+  it('storage failing: health 503 degraded (its body documented), derived documents documented too', async () => {
+    // R2 that throws on every call (as traffic.test.ts does), passed as an env override.
+    const real = env.CACHE
+    const bucket = new Proxy(real, {
+      get(target, prop) {
+        if (typeof prop === 'string' && ['get', 'put', 'head', 'list', 'delete'].includes(prop)) {
+          return () => Promise.reject(new Error('R2 is down'))
+        }
+        const value = Reflect.get(target, prop)
+        return typeof value === 'function' ? value.bind(target) : value
+      },
+    })
+    // Derived documents this isolate already holds in memory still answer 200; whatever the status, it is documented.
+    for (const path of ['/api/health', '/api/stats?config=kimi', '/api/traces?config=kimi']) {
+      const ctx = createExecutionContext()
+      const res = await worker.fetch(
+        new Request(`https://explorer.test${path}`),
+        { ...(env as unknown as Bindings), CACHE: bucket },
+        ctx,
+      )
+      const copy = new Response(await res.arrayBuffer(), res)
+      await waitOnExecutionContext(ctx)
+      if (path === '/api/health') expect(copy.status).toBe(503)
+      if (copy.status === 503) expect(Number(copy.headers.get('retry-after'))).toBeGreaterThan(0)
+      const body = await expectMatchesOpenApi(path, copy)
+      if (path === '/api/health') expect(body).toHaveProperty('status', 'degraded')
+    }
   })
 
   it('upstream errors are documented problems', async () => {

@@ -282,7 +282,23 @@ export function openApiDocument(): Record<string, unknown> {
         'Resolved revision, per-config completeness of the id index, stats and summaries, cache hit ratios, memory and queue counters. Never cached; 503 (`status: degraded`, same body, Retry-After) when storage fails.',
         parameters(healthQuery, 'query'),
         json(ref('Health'), 'Healthy', { 'X-Revision': { $ref: '#/components/headers/XRevision' } }),
-        { notModified: false },
+        {
+          notModified: false,
+          extra: {
+            '503': {
+              description:
+                'Degraded: the storage cannot be read (`status: degraded`, the same body), or a problem when the revision cannot be resolved at all.',
+              headers: {
+                'Retry-After': { $ref: '#/components/headers/RetryAfter' },
+                'X-Revision': { $ref: '#/components/headers/XRevision' },
+              },
+              content: {
+                'application/json': { schema: ref('Health') },
+                'application/problem+json': { schema: ref('Problem') },
+              },
+            },
+          },
+        },
       ),
       '/api/openapi.json': op(
         'This document',
