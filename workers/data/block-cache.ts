@@ -71,8 +71,8 @@ class BlockLru {
   }
 }
 
-/** Bytes of blocks kept in the isolate's memory (8 MiB: a deployed isolate has 128 MB for everything). */
-export const BLOCK_MEMORY_BYTES = 8 * 1024 * 1024
+/** Bytes of blocks kept in the isolate's memory (4 MiB: a deployed isolate has 128 MB for everything). */
+export const BLOCK_MEMORY_BYTES = 4 * 1024 * 1024
 const memory = new BlockLru(BLOCK_MEMORY_BYTES)
 
 /** Block loads in flight, joinable by other requests (values are not kept: the LRU keeps blocks). */

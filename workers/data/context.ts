@@ -69,7 +69,7 @@ export const SHA = /^[0-9a-f]{40}$/
 /** JS memory per decoded byte: decompressed pages, row strings, the parsed trace and its JSON. */
 const DECODE_FACTOR = 3
 /** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
-const DEFAULT_MEMORY_BUDGET_MB = 48
+const DEFAULT_MEMORY_BUDGET_MB = 32
 
 /** 4xx problems and missing upstream files are answers, not faults: joiners take them as they are. */
 function isFinal(err: unknown): boolean {
@@ -85,7 +85,7 @@ const idIndexes = new SharedWork<Map<string, RowLocation>>({ maxEntries: 2, isFi
 const traces = new SharedWork<Trace>({
   ttlMs: 30_000,
   maxEntries: 64,
-  maxBytes: 4 * 1024 * 1024,
+  maxBytes: 2 * 1024 * 1024,
   sizeOf: traceBytes,
   isFinal,
 })

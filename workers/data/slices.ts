@@ -38,13 +38,13 @@ export interface SliceFailure {
 }
 
 /** Don't re-send the same missing slices more often than this (per isolate; the Queue retries meanwhile). */
-const RE_ENQUEUE_MS = 60_000
+const RE_ENQUEUE_MS = 5 * 60_000
 /** Seconds a client should wait before asking again for incomplete stats. */
 export const PARTIAL_RETRY_AFTER = 10
 const enqueued = new Map<string, number>()
 const mergedSummaries = new SharedWork<TraceSummary[]>({
   maxEntries: 2,
-  maxBytes: 24 * 1024 * 1024,
+  maxBytes: 12 * 1024 * 1024,
   sizeOf: (list) => list.length * 600,
 })
 
