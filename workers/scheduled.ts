@@ -2,7 +2,8 @@
  * The scheduled job (cron trigger): repair and clean-up.
  *
  * - Repair: for the configured revision and every revision served recently, each config whose stats are not
- *   complete gets its missing slices sent to the Queue again (failed ones included: a fault may have passed).
+ *   complete gets its missing slices sent to the Queue again (failed ones included: a fault may have passed),
+ *   unless this isolate sent them within the last few minutes (they are still on the Queue).
  *   Together with the Queue's retries and the dead-letter consumer, stats reach `complete: true` with nobody
  *   polling `/api/stats`.
  * - Clean-up: R2 objects of revisions that are neither the configured one nor served within
@@ -58,7 +59,7 @@ export async function repairRevision(data: DataContext): Promise<number> {
     }
     const progress = await sliceProgress(data, config.name)
     if (progress.missing.length > 0)
-      sent += await enqueueSlices(data, info, config.name, progress.missing, true)
+      sent += await enqueueSlices(data, info, config.name, progress.missing)
   }
   return sent
 }
