@@ -76,17 +76,22 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * Module specifiers of a file: static imports and re-exports at the start of a line (so code inside template
- * literals and comments is not taken for an import), and dynamic `import('literal')`.
+ * Module specifiers of a file: static imports and re-exports at the start of a line, and dynamic
+ * `import('literal')`, after removing comments and template literals (generated code held in a template literal
+ * is not an import of this file).
  */
 function importsOf(text: string): string[] {
+  const code = text
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"])\/\/[^\n]*/g, '$1')
+    .replace(/`(?:\\[\s\S]|[^`\\])*`/g, '``')
   const out: string[] = []
   const patterns = [
     /^[ \t]*import\s+(?:type\s+)?(?:[^'"`;]*?\bfrom\s*)?['"]([^'"\n]+)['"]/gm,
     /^[ \t]*export\s+(?:type\s+)?(?:\*|\{)[^'"`;]*?\bfrom\s*['"]([^'"\n]+)['"]/gm,
     /\bimport\(\s*['"]([^'"\n$]+)['"]\s*\)/g,
   ]
-  for (const pattern of patterns) for (const m of text.matchAll(pattern)) out.push(m[1] as string)
+  for (const pattern of patterns) for (const m of code.matchAll(pattern)) out.push(m[1] as string)
   return out
 }
 
@@ -195,6 +200,11 @@ describe('importsOf', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the text of generated code, on purpose
       "const code = `import { logger } from './logger${ts ? '.ts' : '.js'}'`",
       " * import { h } from './in-a-comment.ts'",
+      "// import { i } from './in-a-line-comment.ts'",
+      'const generated = `',
+      "import type { paths } from './generated-at-run-time.ts'",
+      '`',
+      "/* import { j } from './in-a-block-comment.ts' */",
       'const meta = import.meta.dirname',
       "export const NOT_AN_IMPORT = 'x'",
     ].join('\n')
