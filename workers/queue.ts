@@ -9,6 +9,7 @@
  */
 import { DataContext } from './data/context.ts'
 import { UpstreamError } from './data/hub.ts'
+import { advancePageMap } from './data/page-map.ts'
 import { computeSlice, recordSliceFailure, type SliceMessage } from './data/slices.ts'
 import type { Bindings } from './env.ts'
 import { log } from './log.ts'
@@ -50,6 +51,13 @@ async function consumeSlices(batch: MessageBatch<SliceMessage>, env: Bindings, c
         message.ack() // another deployment's dataset: nothing to do here
         continue
       }
+      if (m.pageMap) {
+        // One bounded step of a page-map job; the next step is a new message (the state is in R2).
+        if (await advancePageMap(data, m.config)) await env.SLICES.send({ ...m, revived: undefined })
+        message.ack()
+        log({ event: 'page-map', config: m.config, ok: true, ...data.traffic })
+        continue
+      }
       await computeSlice(data, m.config, { start: m.start, end: m.end })
       message.ack()
       queueTotals.computed++
@@ -57,7 +65,7 @@ async function consumeSlices(batch: MessageBatch<SliceMessage>, env: Bindings, c
     } catch (err) {
       const error = (err as Error).message
       if (isPermanent(err)) {
-        await recordSliceFailure(data, m, error)
+        if (!m.pageMap) await recordSliceFailure(data, m, error)
         message.ack()
         queueTotals.permanent++
       } else {

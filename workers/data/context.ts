@@ -19,14 +19,8 @@ import {
   parquetReadIds,
   parquetReadRows,
   parquetRowCount,
-  parquetRowGroups,
   type RowRange,
 } from '../../shared/parquet.ts'
-import {
-  type ParquetPageMap,
-  parquetRememberedPageMap,
-  parquetRememberPageMap,
-} from '../../shared/parquet-pages.ts'
 import { parseRow } from '../../shared/trace.ts'
 import type { Provenance, Trace } from '../../shared/types.ts'
 import type { Bindings } from '../env.ts'
@@ -35,6 +29,7 @@ import { BlockCache, pendingBlockWrites } from './block-cache.ts'
 import { HubClient, UpstreamError } from './hub.ts'
 import { allSettledOrThrow, settleWithin } from './memo.ts'
 import { memoryGate } from './memory-gate.ts'
+import { clearPageMapMemos, pageMapBeforeRead } from './page-map.ts'
 import { emptyTraffic, type Owner, SharedWork, type Traffic } from './shared-work.ts'
 import { Storage } from './storage.ts'
 
@@ -98,17 +93,6 @@ function traceBytes(trace: Trace): number {
   return n
 }
 
-/**
- * Page maps of files without an offset index: loaded from R2 once per opened file (the footer object), and the
- * number of chunks already stored (so a map grown by a read is written back once).
- */
-const pageMapsLoaded = new WeakSet<FileMetaData>()
-const pageMapsStored = new WeakMap<FileMetaData, number>()
-
-function pageMapChunks(map: ParquetPageMap | undefined): number {
-  return map ? map.rowGroups.reduce((n, g) => n + Object.keys(g).length, 0) : 0
-}
-
 /** Deferred work of every context (tests settle it before measuring). */
 const deferred = new Set<Promise<unknown>>()
 
@@ -125,6 +109,7 @@ export function clearIsolateMemos(): void {
   idIndexes.clear()
   traces.clear()
   servedMarks.clear()
+  clearPageMapMemos()
 }
 
 /** Bytes held by the isolate's trace memo (health). */
@@ -415,7 +400,8 @@ export class DataContext implements Owner {
       throw new HttpProblem(503, 'layout-too-large', (err as Error).message, { retryAfter: 3600 })
     }
     const buffer = this.buffer(file, writeBack)
-    const mapKey = await this.loadPageMap(file)
+    // Files without an offset index: their page map, or a 503 while the Queue builds it (workers/data/page-map.ts).
+    const afterRead = await pageMapBeforeRead(this, file, range)
     const cost = await parquetRangeCost(buffer, file.metadata, range)
     const gate = this.gate
     let bytes = cost.compressed + cost.uncompressed * DECODE_FACTOR
@@ -427,36 +413,8 @@ export class DataContext implements Owner {
         ? `rows ${range.start}..${range.end - 1} of ${configName}`
         : `row ${range.start} of ${configName}`
     const rows = await gate.run(bytes, this, what, () => parquetReadRows(buffer, file.metadata, range))
-    if (mapKey) this.storePageMap(file, mapKey)
+    afterRead()
     return rows
-  }
-
-  /**
-   * For a file with chunks lacking an offset index: the R2 key of its page map (our own page index, built by
-   * the first read inside such a row group), loaded into the reader's memo once per opened file.
-   */
-  private async loadPageMap(file: OpenFile): Promise<string | undefined> {
-    if (parquetRowGroups(file.metadata).every((g) => g.offsetIndex)) return undefined
-    const info = await this.revision()
-    const key = `meta/${info.dataset}/${info.revision}/${file.config.path}.pagemap.json`
-    if (!pageMapsLoaded.has(file.metadata)) {
-      pageMapsLoaded.add(file.metadata)
-      const stored = await this.storage.json<ParquetPageMap>(key)
-      if (stored?.version === 1 && stored.rowGroups.length === file.metadata.row_groups.length) {
-        parquetRememberPageMap(file.metadata, stored)
-        pageMapsStored.set(file.metadata, pageMapChunks(stored))
-      }
-    }
-    return key
-  }
-
-  /** Write the page map back when a read has located more chunks than R2 holds. */
-  private storePageMap(file: OpenFile, key: string): void {
-    const map = parquetRememberedPageMap(file.metadata)
-    const chunks = pageMapChunks(map)
-    if (!map || chunks <= (pageMapsStored.get(file.metadata) ?? 0)) return
-    pageMapsStored.set(file.metadata, chunks)
-    this.defer(this.storage.put(key, JSON.stringify(map)))
   }
 
   /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */

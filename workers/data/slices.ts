@@ -29,6 +29,8 @@ export interface SliceMessage {
   end: number
   /** How many times the dead-letter consumer has sent this slice back (absent: never). */
   revived?: number
+  /** Not a slice: one step of the config's page-map job (workers/data/page-map.ts); start/end are 0. */
+  pageMap?: boolean
 }
 
 /** A slice that failed permanently (R2 `jobs/<base>/failed/<slice>.json`). */

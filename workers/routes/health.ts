@@ -7,10 +7,11 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { blockMemoryBytes, blockTotals } from '../data/block-cache.ts'
 import { memoBytes } from '../data/context.ts'
+import { pageMapProgress } from '../data/page-map.ts'
 import { sliceProgress } from '../data/slices.ts'
 import { storageTotals } from '../data/storage.ts'
-import { queueTotals } from '../queue.ts'
 import type { AppEnv } from '../env.ts'
+import { queueTotals } from '../queue.ts'
 import { parseQuery } from '../validate.ts'
 
 export const healthQuery = z.object({})
@@ -44,6 +45,8 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
         },
         // Summaries are written with their slice's stats partial: the same coverage.
         summaries: { complete: p.missing.length === 0 },
+        // Files without a page index: the page map the Queue builds before traces can be read (issue 11).
+        pageMap: await pageMapProgress(data, config.name),
       }
     } catch (err) {
       degraded = true
