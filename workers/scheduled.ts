@@ -58,8 +58,7 @@ export async function repairRevision(data: DataContext): Promise<number> {
       continue // a layout that cannot be sliced: reported by /api/stats and /api/health
     }
     const progress = await sliceProgress(data, config.name)
-    if (progress.missing.length > 0)
-      sent += await enqueueSlices(data, info, config.name, progress.missing)
+    if (progress.missing.length > 0) sent += await enqueueSlices(data, info, config.name, progress.missing)
   }
   return sent
 }

@@ -359,7 +359,9 @@ export const HealthSchema = z
             rowsDone: z.number(),
             failed: z
               .array(z.object({ slice: z.string(), error: z.string(), at: z.number() }))
-              .describe('Slices that failed permanently (at most 20): `<start>-<end>`, the error, when (epoch ms).'),
+              .describe(
+                'Slices that failed permanently (at most 20): `<start>-<end>`, the error, when (epoch ms).',
+              ),
           }),
           summaries: z.object({ complete: z.boolean() }),
           pageMap: z
