@@ -4,7 +4,8 @@
  *   npm run bench                       all sections on the full-scale sample (generated into .cache/bench-full
  *                                       on first use: ~3 minutes, ~0.9 GB)
  *   npm run bench -- --small            on the small sample instead (fast)
- *   npm run bench -- --only parse,cli   sections: parse, cli, worker, site, tokenize
+ *   npm run bench -- --only parse,cli   sections: parse, cli, heapcap, worker, site, tokenize
+ *                                       (heapcap: the stats CLI again under node --max-old-space-size=160)
  *   npm run bench -- --only memory      the Worker isolate's heap peak over cold traffic, stats, lists and export
  *                                       (bench/memory.ts; not in the default set: ~10-20 minutes); exits non-zero
  *                                       above 128 MB, on a non-200 in the cold load, or when stats never complete
@@ -13,12 +14,15 @@
  *
  * Results are printed and written to .bench/results.json.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseFlags } from '../scripts/lib/cli-args.ts'
+import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
+import { DEFAULT_SLICE_BUDGET } from '../shared/parquet.ts'
 import { benchMemory, prepareMemoryData } from './memory.ts'
-import { benchParse } from './parse.ts'
+import { benchParse, PARSE_BENCH_LABELS } from './parse.ts'
 import { benchWorker } from './worker.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -28,30 +32,80 @@ function section(name: string, values: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(values)) process.stdout.write(`  ${k.padEnd(28)} ${v}\n`)
 }
 
-/** Peak RSS and time of the stats CLI over a file, in a fresh process. */
-function benchStatsCli(file: string, config: string): Record<string, number> {
-  const code = `
-    import { statsFromParquetFile } from ${JSON.stringify(join(ROOT, 'scripts/lib/stats-pipeline.ts'))}
+/** The V8 heap cap (MB) of the heap-capped stats CLI run (`--only heapcap`). */
+const HEAP_CAP_MB = 160
+
+/**
+ * The stats CLI (`node scripts/stats.ts --file F --config C --budget-mb N --quiet`) as a child process, with
+ * `nodeFlags` before the script: wall time (spawn to exit, Node start-up included), peak RSS
+ * (`process.resourceUsage().maxRSS`, written at exit by an `--import` hook; unknown when the process dies
+ * without exiting, as on a V8 out-of-memory abort), and whether it completed (exit 0 and a Stats document
+ * counting every row of the file).
+ */
+async function runStatsCli(
+  file: string,
+  config: string,
+  nodeFlags: string[] = [],
+): Promise<Record<string, string | number>> {
+  const budgetMB = DEFAULT_SLICE_BUDGET / 2 ** 20
+  const expectedRows = (await openLocalParquet(file)).rows
+  const dir = mkdtempSync(join(tmpdir(), 'hte-bench-cli-'))
+  try {
+    const rssFile = join(dir, 'maxrss-kb')
+    const hook = `import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(${JSON.stringify(rssFile)}, String(process.resourceUsage().maxRSS)))`
+    const args = [
+      ...nodeFlags,
+      '--import',
+      `data:text/javascript,${encodeURIComponent(hook)}`,
+      join(ROOT, 'scripts/stats.ts'),
+      ...['--file', file, '--config', config, '--budget-mb', String(budgetMB), '--quiet'],
+    ]
     const t = performance.now()
-    const s = await statsFromParquetFile(${JSON.stringify(file)}, { config: ${JSON.stringify(config)}, dataset: 'bench', revision: 'bench', sample: true, quiet: true })
-    process.stdout.write(JSON.stringify({ rows: s.rows, seconds: (performance.now() - t) / 1000, peakRssMB: process.resourceUsage().maxRSS / 1024 }))
-  `
-  const out = JSON.parse(
-    execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }),
-  )
-  const fileMB = Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' })) / 2 ** 20
-  return {
-    rows: out.rows,
-    seconds: Math.round(out.seconds * 10) / 10,
-    peakRssMB: Math.round(out.peakRssMB),
-    fileMB: Math.round(fileMB),
-    peakRssOverFileSize: Math.round((out.peakRssMB / fileMB) * 100) / 100,
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20 })
+    const seconds = (performance.now() - t) / 1000
+    let rows = -1
+    try {
+      rows = (JSON.parse(r.stdout) as { rows: number }).rows
+    } catch {
+      // no Stats document: not completed
+    }
+    const oom = /heap out of memory|Reached heap limit/i.test(r.stderr ?? '')
+    const completed = r.status === 0 && rows === expectedRows
+    const outcome = completed
+      ? 'completed'
+      : oom
+        ? 'ran out of memory (V8 heap limit)'
+        : `failed (exit ${r.status ?? r.signal}): ${(r.stderr ?? '').trim().split('\n').slice(-1)[0] ?? ''}`
+    const peakRssMB = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 1024 : null
+    const fileMB = statSync(file).size / 2 ** 20
+    return {
+      outcome,
+      'rows counted': rows >= 0 ? `${rows} of ${expectedRows}` : `none of ${expectedRows}`,
+      'wall time s': Math.round(seconds * 10) / 10,
+      'peak RSS MB': peakRssMB === null ? 'unknown (no clean exit)' : Math.round(peakRssMB),
+      'file size MB': Math.round(fileMB),
+      '--budget-mb': budgetMB,
+      'peak RSS / file size': peakRssMB === null ? 'unknown' : Math.round((peakRssMB / fileMB) * 100) / 100,
+      'node flags': nodeFlags.length ? nodeFlags.join(' ') : 'none',
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** `node bench/tokenize.ts ...args` in its own process (a cold pre-token cache for each text): its JSON. */
+function runTokenizeBench(args: string[]): Record<string, number> {
+  const out = execFileSync(process.execPath, [join(ROOT, 'bench/tokenize.ts'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 * 2 ** 20,
+  })
+  return JSON.parse(out) as Record<string, number>
 }
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
-    only: { type: 'string', default: 'parse,cli,worker,site,tokenize' },
+    only: { type: 'string', default: 'parse,cli,heapcap,worker,site,tokenize' },
     seconds: { type: 'string', default: '8' },
     'stats-timeout-min': { type: 'string', default: '15' },
     small: { type: 'boolean' },
@@ -80,13 +134,27 @@ async function main(): Promise<void> {
     ] as const) {
       const r = await benchParse(file, config)
       results[`parse.${config}`] = r
-      section(`parse + trace + stats (${config}) vs JSON.parse over the same rows`, { ...r })
+      const labelled: Record<string, number> = {}
+      for (const [k, v] of Object.entries(r)) labelled[PARSE_BENCH_LABELS[k as keyof typeof r]] = v
+      section(
+        `parse (${config}), same rows: (a) full parse + stats, (b) lazy stats parse (stats CLI, Worker slices), ` +
+          "(c) JSON.parse, (d) parquet read+decode (the stats CLI's reader)",
+        labelled,
+      )
     }
   }
   if (only.has('cli')) {
-    const r = benchStatsCli(kimi, 'kimi')
+    const r = await runStatsCli(kimi, 'kimi')
     results['statsCli.kimi'] = r
-    section('stats CLI over the kimi file (peak memory bounded by a slice, not the file)', r)
+    section('stats CLI over the kimi file: wall time, peak RSS, file size, --budget-mb', r)
+  }
+  if (only.has('heapcap')) {
+    const r = await runStatsCli(kimi, 'kimi', [`--max-old-space-size=${HEAP_CAP_MB}`])
+    results[`statsCliHeapCap${HEAP_CAP_MB}.kimi`] = r
+    section(
+      `stats CLI over the kimi file under node --max-old-space-size=${HEAP_CAP_MB}: completes?, wall time, peak RSS`,
+      r,
+    )
   }
   if (only.has('worker')) {
     const r = await benchWorker(dir, { seconds: Number(flags.seconds) })
@@ -101,13 +169,30 @@ async function main(): Promise<void> {
     section('site build and page weights', r)
   }
   if (only.has('tokenize') && existsSync(join(ROOT, 'bench/tokenize.ts'))) {
-    const tokenizePath = './tokenize.ts' // optional module: resolved at run time
-    const { benchTokenize } = (await import(tokenizePath)) as {
-      benchTokenize: (file: string) => Promise<Record<string, number>>
-    }
-    const r = await benchTokenize(small ? kimi : glm)
-    results.tokenize = r
-    section('tokenized export vs raw encode', r)
+    const [config, file] = small ? ['kimi', kimi] : ['glm-5.1', glm]
+    const onSample = runTokenizeBench([file])
+    results.tokenize = onSample
+    section(
+      `tokenizer over the ${config} sample file (text from the generator's word lists): pipeline, library encode, export`,
+      onSample,
+    )
+    const onRepo = runTokenizeBench(['--repo-text'])
+    results.tokenizeRepoText = onRepo
+    section(
+      "tokenizer over the repository's own docs and source (README.md, docs/*.md, shared/*.ts, workers/**/*.ts " +
+        "without .d.ts; not the generator's vocabulary): pipeline, library encode",
+      onRepo,
+    )
+    // The pre-token cache pays off with volume: the sample again, cut to the repository text's size.
+    const onSampleCut = runTokenizeBench([file, '--max-mb', String(onRepo.textMB)])
+    results.tokenizeSampleCut = onSampleCut
+    const row = (r: Record<string, number>) =>
+      `pipeline ${r.pipelineMBps} MB/s, library encode ${r.libraryEncodeMBps} MB/s, ${r.ratioVsLibraryEncode}x (${r.textMB} MB)`
+    section('tokenizer speed side by side (pipeline / library encode, each text in its own process)', {
+      [`${config} sample (generator word lists)`]: row(onSample),
+      [`${config} sample, first rows up to the repository text's MB`]: row(onSampleCut),
+      'repository docs + source': row(onRepo),
+    })
   }
   if (only.has('memory') || only.has('coldload')) {
     const coldloadOnly = !only.has('memory')
