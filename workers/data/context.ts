@@ -61,8 +61,8 @@ export interface RowLocation {
 const REF_FRESH_MS = 5 * 60 * 1000
 const SERVED_MARK_MS = 60 * 60 * 1000
 export const SHA = /^[0-9a-f]{40}$/
-/** JS memory per decoded byte: decompressed pages, row strings, the parsed trace and its JSON. */
-const DECODE_FACTOR = 3
+/** JS memory per decoded byte: decompressed pages, row strings, the parsed trace, its JSON and encoded bytes. */
+const DECODE_FACTOR = 4
 /** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
 const DEFAULT_MEMORY_BUDGET_MB = 32
 
@@ -392,7 +392,20 @@ export class DataContext implements Owner {
    * waits for room in the isolate's memory gate. `writeBack: false` for one-pass scans (stats slices,
    * exports): their blocks are not stored in R2.
    */
-  async rows(configName: string, range: RowRange, writeBack = true): Promise<Record<string, unknown>[]> {
+  rows(configName: string, range: RowRange, writeBack = true): Promise<Record<string, unknown>[]> {
+    return this.withRows(configName, range, writeBack, (rows) => rows)
+  }
+
+  /**
+   * Rows [start, end) handed to `use` while their memory is still reserved in the gate: parsing, serialising
+   * and encoding what comes out of them (several copies of the rows' text) count against the budget too.
+   */
+  async withRows<T>(
+    configName: string,
+    range: RowRange,
+    writeBack: boolean,
+    use: (rows: Record<string, unknown>[]) => T | Promise<T>,
+  ): Promise<T> {
     const file = await this.file(configName)
     try {
       assertReadable(file.metadata, range, this.budgetBytes)
@@ -412,9 +425,11 @@ export class DataContext implements Owner {
       range.end - range.start > 1
         ? `rows ${range.start}..${range.end - 1} of ${configName}`
         : `row ${range.start} of ${configName}`
-    const rows = await gate.run(bytes, this, what, () => parquetReadRows(buffer, file.metadata, range))
-    afterRead()
-    return rows
+    return gate.run(bytes, this, what, async () => {
+      const rows = await parquetReadRows(buffer, file.metadata, range)
+      afterRead()
+      return use(rows)
+    })
   }
 
   /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */
@@ -438,9 +453,12 @@ export class DataContext implements Owner {
             },
           )
         }
-        const [row] = await this.rows(location.config, { start: location.row, end: location.row + 1 })
-        const trace = parseRow(row, { ...info, config: location.config }).trace
-        this.defer(this.storage.put(key, JSON.stringify(trace)))
+        const range = { start: location.row, end: location.row + 1 }
+        const { trace, json } = await this.withRows(location.config, range, true, ([row]) => {
+          const parsed = parseRow(row, { ...info, config: location.config }).trace
+          return { trace: parsed, json: JSON.stringify(parsed) }
+        })
+        this.defer(this.storage.put(key, json))
         return trace
       },
       this,

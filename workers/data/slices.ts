@@ -107,21 +107,20 @@ export async function computeSlice(ctx: DataContext, config: string, range: RowR
   const statsKey = `partials/${base}/stats/${sliceName(range)}.json`
   if (await ctx.storage.exists(statsKey)) return
   const file = await ctx.file(config)
-  const rows = await ctx.rows(config, range, false)
-  const stats = emptyStats({ ...info, config, rowsTotal: file.rows })
-  const summaries: TraceSummary[] = []
-  for (const row of rows) {
-    const parsed = parseRow(row, { ...info, config }, { lazyContent: true })
-    statsAddRow(stats, parsed)
-    summaries.push(parsed.trace.summary)
-  }
-  rows.length = 0
+  // Parse inside the memory reservation: the rows and their parsed forms are alive together.
+  const { summariesJson, statsJson } = await ctx.withRows(config, range, false, (rows) => {
+    const stats = emptyStats({ ...info, config, rowsTotal: file.rows })
+    const summaries: TraceSummary[] = []
+    for (const row of rows) {
+      const parsed = parseRow(row, { ...info, config }, { lazyContent: true })
+      statsAddRow(stats, parsed)
+      summaries.push(parsed.trace.summary)
+    }
+    return { summariesJson: JSON.stringify(summaries), statsJson: JSON.stringify(finalizeStats(stats)) }
+  })
   // Summaries first: a stats partial's presence promises its summaries exist.
-  await ctx.storage.putStrict(
-    `partials/${base}/summaries/${sliceName(range)}.json`,
-    JSON.stringify(summaries),
-  )
-  await ctx.storage.putStrict(statsKey, JSON.stringify(finalizeStats(stats)))
+  await ctx.storage.putStrict(`partials/${base}/summaries/${sliceName(range)}.json`, summariesJson)
+  await ctx.storage.putStrict(statsKey, statsJson)
 }
 
 /** Record a slice that can never be computed (reported in coverage, retried by the scheduled job later). */

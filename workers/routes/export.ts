@@ -125,15 +125,17 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
   const encoder = new TextEncoder()
   /** The JSONL of one slice read (its rows are dropped once encoded). */
   const readLines = async (read: PagePlan['reads'][number]): Promise<Uint8Array> => {
-    const rows = await data.rows(config, read.range, false)
-    let out = ''
-    for (const r of read.rows) {
-      const row = rows[r - read.range.start]
-      if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
-      const trace = parseRow(row, { ...info, config }).trace
-      out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
-    }
-    return encoder.encode(out)
+    // Parsed, exported and encoded while the slice's memory is reserved (all copies are alive together).
+    return data.withRows(config, read.range, false, (rows) => {
+      let out = ''
+      for (const r of read.rows) {
+        const row = rows[r - read.range.start]
+        if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
+        const trace = parseRow(row, { ...info, config }).trace
+        out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
+      }
+      return encoder.encode(out)
+    })
   }
   const head = c.req.method === 'HEAD'
   // The first slice is read before answering, so a failure there (upstream trouble, a busy Worker) is a proper
