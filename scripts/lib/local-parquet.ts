@@ -10,11 +10,11 @@ import {
   DEFAULT_SLICE_BUDGET,
   type FileMetaData,
   parquetOpen,
-  parquetReadRows,
   parquetRowCount,
   planSlices,
   type RowRange,
 } from '../../shared/parquet.ts'
+import { parquetScanRows } from '../../shared/parquet-pages.ts'
 
 /** An opened local parquet file. */
 export interface LocalParquet {
@@ -71,8 +71,9 @@ export interface RowSlice {
 }
 
 /**
- * Yield the file's rows slice by slice (each within `budgetBytes` decoded), prefetching one slice ahead.
- * At most two slices are alive at once.
+ * Yield the file's rows slice by slice (each within `budgetBytes` decoded), from one sequential scan page by page
+ * (shared/parquet-pages.ts): one decoded page per leaf column at a time, never a whole column chunk, and no page
+ * map needed for a file without a page index. At most one slice of rows is alive at once.
  */
 export async function* streamRowSlices(
   source: LocalParquet,
@@ -85,13 +86,26 @@ export async function* streamRowSlices(
         .map((s) => ({ start: Math.max(s.start, within.start), end: Math.min(s.end, within.end) }))
         .filter((s) => s.end > s.start)
     : all
-  const read = (range: RowRange) => parquetReadRows(source.file, source.metadata, range)
-  let pending = slices[0] ? read(slices[0]) : null
-  for (let i = 0; i < slices.length; i++) {
-    const range = slices[i] as RowRange
-    const rows = await (pending as Promise<Record<string, unknown>[]>)
-    const next = slices[i + 1]
-    pending = next ? read(next) : null
-    yield { range, rows }
+  const first = slices[0]
+  const last = slices[slices.length - 1]
+  if (!first || !last) return
+  let i = 0
+  let rows: Record<string, unknown>[] = []
+  const scan = parquetScanRows(
+    source.file,
+    source.metadata,
+    { start: first.start, end: last.end },
+    { batchRows: 256 },
+  )
+  for await (const batch of scan) {
+    for (const row of batch) {
+      rows.push(row)
+      const range = slices[i] as RowRange
+      if (range.start + rows.length === range.end) {
+        yield { range, rows }
+        rows = []
+        i++
+      }
+    }
   }
 }
