@@ -33,6 +33,9 @@ export interface BlockCacheOptions {
   gapBlocks?: number
 }
 
+/** One-pass reads at least this long bypass the blocks (see `readDirect`); smaller ones (indexes) are cached. */
+const DIRECT_READ_BYTES = 256 * 1024
+
 /** Per-isolate memory of recently used blocks, shared by every file (bounded in bytes). */
 class BlockLru {
   private readonly map = new Map<string, ArrayBuffer>()
@@ -146,6 +149,7 @@ export class BlockCache {
     const s = Math.max(0, Math.min(start, size))
     const e = Math.max(s, Math.min(end, size))
     if (e === s) return new ArrayBuffer(0)
+    if (options.writeBack === false && e - s >= DIRECT_READ_BYTES) return this.readDirect(s, e, options.owner)
     const first = Math.floor(s / BLOCK_SIZE)
     const last = Math.floor((e - 1) / BLOCK_SIZE)
     const parts = await Promise.all(
@@ -165,6 +169,22 @@ export class BlockCache {
       at += to - from
     }
     return out.buffer
+  }
+
+  /**
+   * One-pass scans (stats slices, export pages) read their page runs straight from upstream: nobody re-reads
+   * those bytes, and skipping the block copies, the LRU and the concatenation keeps the isolate's ArrayBuffer
+   * churn to one buffer per run.
+   */
+  private async readDirect(start: number, end: number, owner: Owner): Promise<ArrayBuffer> {
+    blockTotals.upstreamRequests++
+    if (owner.traffic) owner.traffic.upstreamRequests++
+    const bytes = await this.options.fetchRange(start, end)
+    if (bytes.byteLength !== end - start) {
+      throw new Error(`upstream returned ${bytes.byteLength} bytes for a ${end - start}-byte range`)
+    }
+    if (owner.traffic) owner.traffic.upstreamBytes += bytes.byteLength
+    return bytes
   }
 
   private key(index: number): string {
