@@ -31,7 +31,7 @@
  *    for every fixture and sample row; the CLI's `--verify` does it for every exported row).
  *
  * Speed: `encode` caches the ids of each pre-token (the pieces Qwen's regex cuts the text into, which BPE
- * never crosses), ~8x faster than the library's encoder on this data with identical ids; see `fastEncoder`.
+ * never crosses), faster than the library's encoder on large volumes of this data (see `npm run bench -- --only tokenize`), with identical ids; see `fastEncoder`.
  *
  * What the template does with the data (documented, not changed): the system prompt keeps its Hermes
  * `<tools>` listing and the template appends its own `# Tools` listing from `tools`; assistant turns before
@@ -88,7 +88,7 @@ const PROBE =
   "<|im_start|>user\nIt's 'LL e\u0301 caf\u00e9 \u4f60\u597d\uff0c\u4e16\u754c \ud83d\ude42\u200d x 12345\n\n   foo\r\n\tbar  <think>\n</think><|im_end|>\n"
 
 /**
- * The library's encode, made ~8x faster on this data with a cache of token ids per pre-token.
+ * The library's encode, made faster on large volumes with a cache of token ids per pre-token.
  *
  * `encode(text)` of `@lenml/tokenizers` = split out added tokens -> NFC each remaining section -> split it with
  * the pre-tokenizer regex -> byte-level map + BPE each piece. BPE never crosses a piece, so the ids of a text
