@@ -420,6 +420,9 @@ export async function parquetPageMap(
   return map
 }
 
+/** Offset indexes already read, per column chunk (the metadata objects live as long as their file is open). */
+const offsetIndexMemo = new WeakMap<ColumnChunk, ChunkPageMap>()
+
 /** Page locations of a column chunk from its offset index (undefined without one). */
 async function offsetIndexPages(
   file: AsyncBuffer,
@@ -427,6 +430,8 @@ async function offsetIndexPages(
   meta: ColumnMetaData,
 ): Promise<ChunkPageMap | undefined> {
   if (!chunk.offset_index_offset || !chunk.offset_index_length) return undefined
+  const known = offsetIndexMemo.get(chunk)
+  if (known) return known
   const start = Number(chunk.offset_index_offset)
   const bytes = await readBytes(file, start, start + chunk.offset_index_length)
   const locations = readOffsetIndex({
@@ -444,6 +449,7 @@ async function offsetIndexPages(
   // The dictionary page (if any) lies between the chunk's start and the first data page.
   if (first !== undefined && chunkStart < first)
     map.dictionary = { offset: chunkStart, size: first - chunkStart }
+  offsetIndexMemo.set(chunk, map)
   return map
 }
 
