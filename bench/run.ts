@@ -10,7 +10,9 @@
  *                                       (bench/memory.ts; not in the default set: ~10-20 minutes); exits non-zero
  *                                       above 128 MB, on a non-200 in the cold load, or when stats never complete
  *   npm run bench -- --only coldload    240 distinct cold traces at concurrency 8 while stats compute: non-200s
- *                                       (--stats-timeout-min N: how long memory waits for stats, default 15)
+ *                                       (--stats-timeout-min N: how long memory waits for stats, default 15;
+ *                                       --v8-flags "…": workerd's V8 flags, default a 64 MB old-space limit;
+ *                                       "" for an unlimited heap)
  *
  * Results are printed and written to .bench/results.json.
  */
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     only: { type: 'string', default: 'parse,cli,heapcap,worker,site,tokenize' },
     seconds: { type: 'string', default: '8' },
     'stats-timeout-min': { type: 'string', default: '15' },
+    'v8-flags': { type: 'string' },
     small: { type: 'boolean' },
   })
   const only = new Set(flags.only.split(','))
@@ -204,6 +207,7 @@ async function main(): Promise<void> {
     const { results: r, failures } = await benchMemory(prepareMemoryData(dir), {
       coldloadOnly,
       statsTimeoutMin: Number(flags['stats-timeout-min']),
+      v8Flags: flags['v8-flags'],
     })
     results[coldloadOnly ? 'coldload' : 'memory'] = r
     if (failures.length) {
