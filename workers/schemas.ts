@@ -6,7 +6,9 @@
  *
  * Descriptions repeat the one-line doc comments of `shared/types.ts` (they become the document's descriptions).
  */
+
 import { z } from 'zod'
+import { ERROR_KINDS } from '../shared/filters.ts'
 
 /** 40-hex commit sha, as every answer's `revision` is. */
 export const ShaSchema = z
@@ -22,19 +24,7 @@ const counts = () => z.record(z.string(), z.number())
 
 export const RoleSchema = z.enum(['system', 'human', 'gpt', 'tool']).describe('Author role.')
 
-export const ErrorKindSchema = z.enum([
-  'timeout',
-  'permission',
-  'not_found',
-  'traceback',
-  'nonzero_exit',
-  'error_field',
-  'failed',
-  'patch_mismatch',
-  'unknown_tool',
-  'malformed_call',
-  'missing_response',
-])
+export const ErrorKindSchema = z.enum(ERROR_KINDS)
 
 export const WarningCodeSchema = z.enum([
   'bad_row',
