@@ -125,7 +125,12 @@ export async function ensureSiteBuild(datasetDir: string): Promise<boolean> {
 
 /** Start `wrangler dev` against the hub at `hubUrl`; resolves once `/api/datasets` answers. */
 export function startWrangler(hubUrl: string, persistTo: string, timeoutMs = 120_000): Promise<WranglerDev> {
-  return startWranglerDev({ vars: { HF_ENDPOINT: hubUrl, SLICE_BUDGET_MB: '2' }, persistTo, timeoutMs })
+  // One browser stands in for many visitors: per-client rate limits would answer 429 to the test's bursts.
+  return startWranglerDev({
+    vars: { HF_ENDPOINT: hubUrl, SLICE_BUDGET_MB: '2', RATE_LIMITS: 'off' },
+    persistTo,
+    timeoutMs,
+  })
 }
 
 /** Launch headless Chromium (Debian's package). */

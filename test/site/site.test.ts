@@ -593,7 +593,8 @@ describe('trace viewer', () => {
       return []
     }
     const scripts = await find('<script>')
-    const images = await find('onerror')
+    // `onerror=` (not `onerror`: "RecursionError" contains that word) finds the planted <img onerror> task.
+    const images = await find('onerror=')
     expect(scripts.length).toBeGreaterThan(0)
     const items = [...scripts, ...images]
 
