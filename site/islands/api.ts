@@ -29,3 +29,16 @@ export const TRACE_EXPORTS = [
   { format: 'sharegpt', label: 'ShareGPT' },
   { format: 'sts', label: 'Session-Trace (STS)' },
 ] as const
+
+/**
+ * The link attributes of one trace export: STS is the file the Hub's trace viewer loads (one session per .jsonl),
+ * downloaded ready to upload; the other formats are the JSON answers of `?format=`.
+ */
+export function traceExportLink(
+  api: string,
+  format: (typeof TRACE_EXPORTS)[number]['format'],
+): { href: string; download?: string } {
+  return format === 'sts'
+    ? { href: apiUrl(`${api}/sts.jsonl`), download: '' }
+    : { href: apiUrl(api, { format }) }
+}

@@ -6,7 +6,7 @@
  */
 import type { Trace } from '../../shared/types.ts'
 import type { MaskMessage, TraceMask } from '../lib/tokens.ts'
-import { apiUrl, TRACE_EXPORTS } from './api.ts'
+import { TRACE_EXPORTS, traceExportLink } from './api.ts'
 import { el, fmtInt, plural } from './dom.ts'
 
 /** Role names as the mask view shows them (the dataset's role in parentheses). */
@@ -234,7 +234,7 @@ export function maskView(trace: Trace, id: string): HTMLElement {
   const exportsLine = el('span', {})
   TRACE_EXPORTS.forEach((x, i) => {
     if (i > 0) exportsLine.append(' · ')
-    exportsLine.append(el('a', { href: apiUrl(api, { format: x.format }) }, x.label))
+    exportsLine.append(el('a', traceExportLink(api, x.format), x.label))
   })
   const rows = el('tbody')
   trace.messages.forEach((m, i) => {

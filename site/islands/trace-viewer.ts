@@ -12,7 +12,7 @@
  * build to the first layout is `performance.measure('trace-render')` and `window.__renderMs`.
  */
 import type { Call, Message, Response, Step, Trace } from '../../shared/types.ts'
-import { apiUrl, TRACE_EXPORTS } from './api.ts'
+import { apiUrl, TRACE_EXPORTS, traceExportLink } from './api.ts'
 import { copyButton, el, plural, problemOf, showProblem } from './dom.ts'
 import { maskView } from './mask-view.ts'
 
@@ -342,9 +342,7 @@ function header(trace: Trace, id: string): HTMLElement {
   const exports = el('p', { class: 'exports' }, 'Export: ')
   TRACE_EXPORTS.forEach((x, i) => {
     if (i > 0) exports.append(' · ')
-    // STS: the file the Hub's trace viewer loads (one session per .jsonl), downloaded ready to upload.
-    const href = x.format === 'sts' ? apiUrl(`${api}/sts.jsonl`) : apiUrl(api, { format: x.format })
-    exports.append(el('a', x.format === 'sts' ? { href, download: '' } : { href }, x.label))
+    exports.append(el('a', traceExportLink(api, x.format), x.label))
   })
   exports.append(' · ', el('a', { href: apiUrl(api) }, 'Replay JSON'))
   const toolset = el('ul', { class: 'toolset' })
