@@ -425,7 +425,7 @@ export class DataContext implements Owner {
       range.end - range.start > 1
         ? `rows ${range.start}..${range.end - 1} of ${configName}`
         : `row ${range.start} of ${configName}`
-    return gate.run(bytes, this, what, async () => {
+    return gate.run(bytes, what, async () => {
       const rows = await parquetReadRows(buffer, file.metadata, range)
       afterRead()
       return use(rows)

@@ -8,16 +8,15 @@
  * timers. A reservation never released (its request was cancelled mid-decode) expires after TICKET_TTL_MS.
  */
 import { HttpProblem } from '../problem.ts'
-import { type Owner, pollUntil } from './shared-work.ts'
+import { pollUntil } from './shared-work.ts'
 
-/** A reservation's longest life: past it, the owner is taken as gone and its bytes are returned. */
+/** A reservation's longest life: past it, its request is taken as gone and its bytes are returned. */
 const TICKET_TTL_MS = 60_000
 /** Longest wait for room before answering 503 (the client retries). */
 const MAX_WAIT_MS = 25_000
 
 interface Ticket {
   bytes: number
-  owner: Owner
   granted: boolean
   expires: number
 }
@@ -74,7 +73,7 @@ export class MemoryGate {
    * Run `work` once `bytes` fit the budget. A cost above the whole budget is refused with a problem naming
    * `what`; waiting longer than MAX_WAIT_MS answers 503 with Retry-After.
    */
-  async run<T>(bytes: number, owner: Owner, what: string, work: () => Promise<T>): Promise<T> {
+  async run<T>(bytes: number, what: string, work: () => Promise<T>): Promise<T> {
     const cost = Math.max(1, Math.ceil(bytes))
     if (cost > this.capacity) {
       this.refused++
@@ -85,7 +84,7 @@ export class MemoryGate {
           'budget (MEMORY_BUDGET_MB); read it locally with `npm run export` or the parquet file itself',
       )
     }
-    const ticket: Ticket = { bytes: cost, owner, granted: false, expires: Number.POSITIVE_INFINITY }
+    const ticket: Ticket = { bytes: cost, granted: false, expires: Number.POSITIVE_INFINITY }
     this.tickets.push(ticket)
     if (!this.tryGrant(ticket)) {
       const ok = await pollUntil(() => this.tryGrant(ticket), Date.now() + MAX_WAIT_MS)
