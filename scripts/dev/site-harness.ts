@@ -7,10 +7,10 @@
  * Dev tooling for test/site/*.test.ts and bench/site.ts (never imported by the product).
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { type Browser, chromium } from 'playwright-core'
+import { type Browser, chromium, type Page } from 'playwright-core'
 import { datasetDirRevision, readDatasetDir } from '../lib/dataset-dir.ts'
 import { generateSample } from '../lib/sample/generate.ts'
 import { type FakeHub, startFakeHub } from './fake-hub.ts'
@@ -183,4 +183,89 @@ export async function startSite(options: { datasetDir?: string } = {}): Promise<
     await close()
     throw err
   }
+}
+
+/** The commit sha the built site pins its API requests to (`<meta name="hte-revision">` of the report page). */
+export async function siteRevision(site: Pick<SiteHarness, 'baseUrl'>): Promise<string> {
+  const html = await (await fetch(`${site.baseUrl}/`)).text()
+  return /<meta name="hte-revision" content="([0-9a-f]{40})"/.exec(html)?.[1] ?? ''
+}
+
+/**
+ * A page opened by `openPage`, with what it did: console errors and page errors, dialogs (a dialog is an XSS
+ * that ran), the `/api/*` requests it made (pathname and query, in order) and its CSP violations.
+ */
+export interface OpenedPage {
+  page: Page
+  errors: string[]
+  dialogs: string[]
+  api: string[]
+  csp: string[]
+}
+
+/** Where `openPage` also records the API requests and CSP violations of every page (a whole test file's). */
+export interface PageLog {
+  api: string[]
+  csp: string[]
+}
+
+/** Logs every Content-Security-Policy violation of the page as a console error (before any page script). */
+const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber)
+})`
+
+/** Open `path` of the site in a new page (1280×900 light unless told), recording errors, dialogs, API and CSP. */
+export async function openPage(
+  site: Pick<SiteHarness, 'baseUrl' | 'browser'>,
+  path: string,
+  options: { width?: number; height?: number; log?: PageLog } = {},
+): Promise<OpenedPage> {
+  const page = await site.browser.newPage({
+    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
+    colorScheme: 'light',
+  })
+  const opened: OpenedPage = { page, errors: [], dialogs: [], api: [], csp: [] }
+  await page.addInitScript(CSP_LISTENER)
+  page.on('request', (r) => {
+    const url = new URL(r.url())
+    if (url.origin === site.baseUrl && url.pathname.startsWith('/api/')) {
+      opened.api.push(url.pathname + url.search)
+      options.log?.api.push(url.pathname + url.search)
+    }
+  })
+  page.on('console', (m) => {
+    if (m.type() === 'error') opened.errors.push(m.text())
+    if (m.text().startsWith('CSP violation')) {
+      opened.csp.push(`${path}: ${m.text()}`)
+      options.log?.csp.push(`${path}: ${m.text()}`)
+    }
+  })
+  page.on('pageerror', (e) => opened.errors.push(`pageerror: ${e.message}`))
+  page.on('dialog', (d) => {
+    opened.dialogs.push(`${d.type()}: ${d.message()}`)
+    void d.dismiss()
+  })
+  await page.goto(`${site.baseUrl}${path}`, { waitUntil: 'load' })
+  return opened
+}
+
+/** Save a screenshot of `page` as SCREENSHOT_DIR/`name`. */
+export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage })
+}
+
+/** The revision an API URL (path + query) pins, or null. */
+export function pinnedRevision(url: string): string | null {
+  return new URL(url, 'http://x').searchParams.get('revision')
+}
+
+/** A Content-Security-Policy header as a map from directive to its value. */
+export function cspDirectives(header: string | null): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...value] = part.trim().split(/\s+/)
+    if (name) out.set(name.toLowerCase(), value.join(' '))
+  }
+  return out
 }

@@ -13,10 +13,16 @@ import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
+  cspDirectives,
+  type OpenedPage,
+  openPage,
+  pinnedRevision,
   ROOT,
   SCREENSHOT_DIR,
   SITE_DIR,
   type SiteHarness,
+  screenshot,
+  siteRevision,
   startSite,
 } from '../../scripts/dev/site-harness.ts'
 import { CHART_NAMES } from '../../shared/charts.ts'
@@ -37,73 +43,27 @@ const cspViolations: string[] = []
 beforeAll(async () => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   site = await startSite()
-  const html = await (await fetch(`${site.baseUrl}/`)).text()
-  REVISION = /<meta name="hte-revision" content="([0-9a-f]{40})"/.exec(html)?.[1] ?? ''
+  REVISION = await siteRevision(site)
 }, 300_000)
 
 afterAll(async () => {
   await site?.close()
 })
 
-/**
- * A page with console errors, page errors and dialogs recorded (a dialog is an XSS that ran), and the API
- * requests it made (pathname and query, in order).
- */
-interface Opened {
-  page: Page
-  errors: string[]
-  dialogs: string[]
-  api: string[]
-}
+/** A page with console errors, page errors, dialogs and API requests recorded (see `openPage`). */
+type Opened = OpenedPage
 
-/** Logs every Content-Security-Policy violation of the page as a console error (before any page script). */
-const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) => {
-  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber)
-})`
-
-async function open(path: string, options: { width?: number; height?: number } = {}): Promise<Opened> {
-  const page = await site.browser.newPage({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
-    colorScheme: 'light',
-  })
-  const errors: string[] = []
-  const dialogs: string[] = []
-  const api: string[] = []
-  await page.addInitScript(CSP_LISTENER)
-  page.on('request', (r) => {
-    const url = new URL(r.url())
-    if (url.origin === site.baseUrl && url.pathname.startsWith('/api/')) {
-      api.push(url.pathname + url.search)
-      apiRequests.push(url.pathname + url.search)
-    }
-  })
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
-    if (m.text().startsWith('CSP violation')) cspViolations.push(`${path}: ${m.text()}`)
-  })
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`))
-  page.on('dialog', (d) => {
-    dialogs.push(`${d.type()}: ${d.message()}`)
-    void d.dismiss()
-  })
-  await page.goto(`${site.baseUrl}${path}`, { waitUntil: 'load' })
-  return { page, errors, dialogs, api }
-}
-
-/** The revision an API URL (path + query) pins, or null. */
-function pinnedIn(url: string): string | null {
-  return new URL(url, 'http://x').searchParams.get('revision')
+function open(path: string, options: { width?: number; height?: number } = {}): Promise<Opened> {
+  return openPage(site, path, { ...options, log: { api: apiRequests, csp: cspViolations } })
 }
 
 /** Every API URL in `urls` pins the build's revision; there is at least one. */
 function expectPinned(urls: string[], what: string): void {
   expect(urls.length, `${what}: no API request or link to check`).toBeGreaterThan(0)
-  for (const url of urls) expect(pinnedIn(url), `${what}: ${url}`).toBe(REVISION)
+  for (const url of urls) expect(pinnedRevision(url), `${what}: ${url}`).toBe(REVISION)
 }
 
-async function shot(page: Page, name: string, fullPage = false): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, name), fullPage })
-}
+const shot = screenshot
 
 /**
  * Wait until the drill-down table shows rows for the view in the address bar (the island marks the view it
@@ -873,16 +833,6 @@ describe('accessibility', () => {
     expect(found).toEqual([])
   }, 180_000)
 })
-
-/** A Content-Security-Policy as a map from directive to its value. */
-function cspDirectives(header: string | null): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...value] = part.trim().split(/\s+/)
-    if (name) out.set(name.toLowerCase(), value.join(' '))
-  }
-  return out
-}
 
 /** Every .html file of the build, relative to dist/site. */
 function builtPages(dir = SITE_DIR): string[] {
