@@ -329,3 +329,120 @@ export interface StatsSet extends Provenance {
   /** Config name -> its stats, in the card's order. */
   configs: Record<string, Stats>
 }
+
+/** What became of one call in a comparison: `ok`, or its failure kind (`missing_response`: no response came). */
+export type CallOutcome = 'ok' | ErrorKind
+
+/** One call of a compared step. */
+export interface CompareCall {
+  /** Tool name from the payload (`<malformed>` when the payload is not usable). */
+  name: string
+  /** The arguments as one line of JSON (the raw payload when malformed), whitespace collapsed, clipped to 120 characters. */
+  preview: string
+  /** `ok`, or the failure kind (taxonomy). */
+  outcome: CallOutcome
+}
+
+/** One step of one trace, as a side of an aligned row. */
+export interface CompareStep {
+  /** 1-based step number in its trace (the viewer's `#step-N`). */
+  step: number
+  /** Index of the gpt message in the trace's `messages`. */
+  message: number
+  /** The step's calls in order. */
+  calls: CompareCall[]
+  /** Calls whose outcome is not `ok`. */
+  failures: number
+  /** Code points of the step's `<think>` content. */
+  thinkChars: number
+  /** Code points of the step's answer text (outside think and call blocks). */
+  answerChars: number
+}
+
+/**
+ * How the two sides of an aligned row relate: `same` (identical sequence of tool names, both empty included),
+ * `similar` (some tool name in common), `different` (none in common), `a-only` / `b-only` (a gap on the other side).
+ */
+export type AlignKind = 'same' | 'similar' | 'different' | 'a-only' | 'b-only'
+
+/** One row of the alignment: a step of trace A beside a step of trace B (either may be missing). */
+export interface AlignedStep {
+  /** How the sides relate. */
+  kind: AlignKind
+  /** The step of trace A, or null when only B has a step here. */
+  a: CompareStep | null
+  /** The step of trace B, or null when only A has a step here. */
+  b: CompareStep | null
+}
+
+/** A number for each side of a comparison. */
+export interface ComparePair {
+  /** Trace A's value. */
+  a: number
+  /** Trace B's value. */
+  b: number
+}
+
+/** Differences between two traces, in numbers. */
+export interface CompareSummary {
+  /** Steps (gpt turns). */
+  steps: ComparePair
+  /** Calls, malformed included. */
+  calls: ComparePair
+  /** Calls per tool name, by a + b descending, then name. */
+  callsPerTool: (ComparePair & { tool: string })[]
+  /** Calls whose outcome is not `ok` (unanswered calls included). */
+  failures: ComparePair
+  /** Failed calls by kind, by a + b descending, then kind. */
+  failuresByKind: (ComparePair & { kind: ErrorKind })[]
+  /** Reasoning size in code points of `<think>` content (the replay carries no token counts). */
+  thinkChars: ComparePair
+  /** Code points of answer text over every step. */
+  answerChars: ComparePair
+  /** Code points of the final answer: the answer of the last step when it calls no tool, else 0. */
+  finalAnswerChars: ComparePair
+  /** Aligned rows of each kind. */
+  alignment: Record<AlignKind, number>
+  /** Cost of the alignment (gap 1; substitution 0 when identical, else 0.5 + the Dice distance of the tool-name multisets). */
+  cost: number
+}
+
+/** Who a compared trace is. */
+export interface CompareTraceHeader {
+  /** Row id. */
+  id: string
+  /** Config of the row. */
+  config: string
+  /** Row category. */
+  category: string
+  /** Row subcategory. */
+  subcategory: string
+  /** The user's task. */
+  task: string
+  /** The row's numbers. */
+  summary: TraceSummary
+}
+
+/** Two traces side by side: `GET /api/compare?a=&b=`. */
+export interface Comparison extends Provenance {
+  /** Trace A (`a`). */
+  a: CompareTraceHeader
+  /** Trace B (`b`). */
+  b: CompareTraceHeader
+  /** The step alignment, in order of both traces. */
+  steps: AlignedStep[]
+  /** Differences in numbers. */
+  summary: CompareSummary
+}
+
+/** Rows with the identical task text: `GET /api/trace/:id/same-task`. */
+export interface SameTaskList extends Provenance {
+  /** The trace asked about. */
+  id: string
+  /** Its task text. */
+  task: string
+  /** Other rows (any config) with exactly this task. */
+  total: number
+  /** The first of them (at most 50), in the card's config order, then row order. */
+  traces: TraceSummary[]
+}

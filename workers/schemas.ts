@@ -411,3 +411,94 @@ export const OEmbedSchema = z
   })
   .describe('oEmbed 1.0 rich response.')
 export type OEmbedAnswer = z.infer<typeof OEmbedSchema>
+
+export const CompareCallSchema = z
+  .object({
+    name: z.string().describe('Tool name (`<malformed>` when the payload is not usable).'),
+    preview: z.string().describe('The arguments as one line of JSON (raw payload when malformed), clipped.'),
+    outcome: z
+      .union([z.literal('ok'), ErrorKindSchema])
+      .describe('`ok`, or the failure kind (`missing_response`: no response came).'),
+  })
+  .describe('One call of a compared step.')
+
+export const CompareStepSchema = z
+  .object({
+    step: z.number().int().min(1).describe("1-based step number in its trace (the viewer's `#step-N`)."),
+    message: count().describe("Index of the gpt message in the trace's `messages`."),
+    calls: z.array(CompareCallSchema),
+    failures: count().describe('Calls whose outcome is not `ok`.'),
+    thinkChars: count().describe("Code points of the step's `<think>` content."),
+    answerChars: count().describe("Code points of the step's answer text."),
+  })
+  .describe('One step of one trace, as a side of an aligned row.')
+
+const AlignKindSchema = z.enum(['same', 'similar', 'different', 'a-only', 'b-only'])
+
+export const AlignedStepSchema = z
+  .object({
+    kind: AlignKindSchema.describe(
+      '`same` (identical tool-name sequence), `similar` (a tool in common), `different`, `a-only`, `b-only`.',
+    ),
+    a: CompareStepSchema.nullable().describe('The step of trace A, or null (a gap).'),
+    b: CompareStepSchema.nullable().describe('The step of trace B, or null (a gap).'),
+  })
+  .describe('One row of the alignment.')
+
+const comparePair = () => z.object({ a: count(), b: count() })
+
+export const CompareSummarySchema = z
+  .object({
+    steps: comparePair(),
+    calls: comparePair(),
+    callsPerTool: z
+      .array(z.object({ tool: z.string(), a: count(), b: count() }))
+      .describe('Calls per tool, by a + b descending, then name.'),
+    failures: comparePair().describe('Calls whose outcome is not `ok` (unanswered calls included).'),
+    failuresByKind: z
+      .array(z.object({ kind: ErrorKindSchema, a: count(), b: count() }))
+      .describe('Failed calls by kind, by a + b descending, then kind.'),
+    thinkChars: comparePair().describe('Code points of `<think>` content (no token counts in the replay).'),
+    answerChars: comparePair().describe('Code points of answer text over every step.'),
+    finalAnswerChars: comparePair().describe(
+      'Code points of the answer of the last step when it calls no tool, else 0.',
+    ),
+    alignment: z.object({
+      same: count(),
+      similar: count(),
+      different: count(),
+      'a-only': count(),
+      'b-only': count(),
+    }),
+    cost: z.number().min(0).describe('Cost of the alignment (docs/api.md: the alignment rule).'),
+  })
+  .describe('Differences between two traces, in numbers.')
+
+const CompareTraceHeaderSchema = z.object({
+  id: z.string(),
+  config: z.string(),
+  category: z.string(),
+  subcategory: z.string(),
+  task: z.string(),
+  summary: TraceSummarySchema,
+})
+
+export const ComparisonSchema = z
+  .object({
+    ...ProvenanceShape,
+    a: CompareTraceHeaderSchema.describe('Trace A.'),
+    b: CompareTraceHeaderSchema.describe('Trace B.'),
+    steps: z.array(AlignedStepSchema).describe('The step alignment, in order of both traces.'),
+    summary: CompareSummarySchema,
+  })
+  .describe('`GET /api/compare`: two traces side by side.')
+
+export const SameTaskListSchema = z
+  .object({
+    ...ProvenanceShape,
+    id: z.string().describe('The trace asked about.'),
+    task: z.string().describe('Its task text.'),
+    total: count().describe('Other rows (any config) with exactly this task.'),
+    traces: z.array(TraceSummarySchema).describe('The first of them (at most 50).'),
+  })
+  .describe('`GET /api/trace/{id}/same-task`: rows with the identical task text.')
