@@ -3,8 +3,9 @@
  * and replays it. Step permalinks (`#step-7`) scroll to and highlight a step; `j` / `k` move between steps;
  * a raw/pretty toggle shows the original messages; the training-mask view (`#mask`, mask-view.ts) marks
  * every message trained or masked and, for the traces the build tokenized (`/masks/index.json`), shows token
- * counts and the tokens themselves. Every string from the trace (and every token piece) goes into the DOM as text,
- * never as HTML.
+ * counts and the tokens themselves. Opened from a search hit (`?q=<query>&m=<message>`), the query's matches are
+ * marked in the text (trace-highlight.ts). Every string from the trace (and every token piece) goes into the DOM
+ * as text, never as HTML.
  *
  * Rendering a long trace stays smooth: the whole DOM is built off-document in one fragment and attached
  * once, the raw view is only built when first asked for, folded outputs keep their full text out of the DOM
@@ -15,6 +16,14 @@ import type { Call, Message, Response, Step, Trace } from '../../shared/types.ts
 import { apiUrl, TRACE_EXPORTS, traceExportLink } from './api.ts'
 import { copyButton, el, plural, problemOf, showProblem } from './dom.ts'
 import { maskView } from './mask-view.ts'
+import {
+  hitCount,
+  hitTarget,
+  paintHits,
+  setHitTerms,
+  showHits,
+  traceHitFromSearch,
+} from './trace-highlight.ts'
 
 declare global {
   interface Window {
@@ -56,22 +65,33 @@ function foldedPre(text: string, className = 'out'): HTMLElement {
   const pre = el('pre', { class: className })
   if (!long) {
     pre.textContent = text
-    return pre
+    return paintHits(pre)
   }
   let head = lines.slice(0, FOLD_LINES).join('\n')
   if (head.length > FOLD_CHARS) head = head.slice(0, FOLD_CHARS)
   const hiddenLines = lines.length - head.split('\n').length
   const hiddenChars = text.length - head.length
   pre.textContent = `${head}…`
-  const more = hiddenLines > 0 ? plural(hiddenLines, 'more line') : plural(hiddenChars, 'more character')
+  paintHits(pre)
+  // Search matches only the folded part holds are counted on the button (and unfolded for a search hit).
+  const hiddenHits = hitCount(text) - hitCount(head)
+  const lengthMore =
+    hiddenLines > 0 ? plural(hiddenLines, 'more line') : plural(hiddenChars, 'more character')
+  const more = hiddenHits > 0 ? `${lengthMore}, ${plural(hiddenHits, 'match', 'matches')}` : lengthMore
   const button = el(
     'button',
-    { type: 'button', class: 'fold', 'aria-expanded': 'false' },
+    {
+      type: 'button',
+      class: 'fold',
+      'aria-expanded': 'false',
+      'data-hidden-hits': hiddenHits > 0 ? String(hiddenHits) : undefined,
+    },
     `Show all (${more})`,
   )
   button.addEventListener('click', () => {
     const open = button.getAttribute('aria-expanded') === 'true'
     pre.textContent = open ? `${head}…` : text
+    paintHits(pre)
     button.setAttribute('aria-expanded', String(!open))
     button.textContent = open ? `Show all (${more})` : 'Show less'
   })
@@ -188,7 +208,14 @@ function stepBlock(step: Step, index: number, toolset: Set<string>): HTMLElement
     .join(' · ')
   const article = el(
     'article',
-    { class: 'step', id, tabindex: '-1', 'aria-labelledby': `${id}-title`, 'data-step': String(n) },
+    {
+      class: 'step',
+      id,
+      tabindex: '-1',
+      'aria-labelledby': `${id}-title`,
+      'data-step': String(n),
+      'data-message': String(step.message),
+    },
     el(
       'header',
       { class: 'step-head' },
@@ -207,7 +234,9 @@ function stepBlock(step: Step, index: number, toolset: Set<string>): HTMLElement
       el('span', { class: 'thought-label' }, step.thoughts.length > 1 ? `Reasoning ${k + 1}` : 'Reasoning'),
       el('span', { class: 'muted small' }, ` · ${plural(words(thought), 'word')}`),
     )
-    article.append(el('details', { class: 'thought' }, summary, el('div', { class: 'text' }, thought)))
+    article.append(
+      el('details', { class: 'thought' }, summary, paintHits(el('div', { class: 'text' }, thought))),
+    )
   })
   if (step.answer !== '') {
     article.append(
@@ -215,7 +244,7 @@ function stepBlock(step: Step, index: number, toolset: Set<string>): HTMLElement
         'div',
         { class: step.calls.length > 0 ? 'answer is-aside' : 'answer' },
         el('div', { class: 'answer-label' }, step.calls.length > 0 ? 'Text beside the calls' : 'Answer'),
-        el('div', { class: 'text' }, step.answer),
+        paintHits(el('div', { class: 'text' }, step.answer)),
       ),
     )
   }
@@ -239,9 +268,9 @@ function stepBlock(step: Step, index: number, toolset: Set<string>): HTMLElement
 function humanBlock(message: Message, index: number): HTMLElement {
   return el(
     'section',
-    { class: 'msg msg-human', 'aria-label': `User message ${index}` },
+    { class: 'msg msg-human', 'aria-label': `User message ${index}`, 'data-message': String(index) },
     el('div', { class: 'msg-role' }, 'User'),
-    el('div', { class: 'text' }, message.value),
+    paintHits(el('div', { class: 'text' }, message.value)),
   )
 }
 
@@ -440,6 +469,9 @@ async function load(
 }
 
 function render(trace: Trace, id: string, loading: HTMLElement, root: HTMLElement): void {
+  // Opened from a search hit (`?q=`): every text block built below marks the query's matches.
+  const hit = traceHitFromSearch(location.search)
+  setHitTerms(hit?.terms ?? null)
   performance.mark('trace-render-start')
   const t0 = performance.now()
   const frag = document.createDocumentFragment()
@@ -587,4 +619,10 @@ function render(trace: Trace, id: string, loading: HTMLElement, root: HTMLElemen
     select(next, { updateHash: true })
   })
   fromHash()
+  if (hit) {
+    const toolbar = root.querySelector<HTMLElement>('.trace-toolbar')
+    const target = root.querySelector<HTMLElement>('.is-current') ?? hitTarget(pretty, hit.message)
+    const view = () => (mode === 'raw' ? raw : mode === 'pretty' ? pretty : null)
+    if (toolbar) showHits(hit, root, toolbar, target, view)
+  }
 }
