@@ -7,6 +7,7 @@
  * Derived fields and key order are canonical, so equal data gives byte-identical JSON.
  */
 
+import { failuresAddRow, finalizeFailures, mergeFailures } from './failures.ts'
 import { tryParseJson } from './json.ts'
 import { hasPythonOnlyNumbers, parseJsonPy, pyJsonDumps, pyJsonDumpsLength, pyLen } from './pyjson.ts'
 import { callFailureKind, type ParsedRow, parseRow, type RowContext } from './trace.ts'
@@ -194,6 +195,7 @@ export function emptyStats(meta: StatsMeta): Stats {
     errorKinds: {},
     toolErrors: {},
     warnings: {},
+    failures: {},
   }
 }
 
@@ -338,6 +340,7 @@ export function statsAddRow(stats: Stats, parsed: ParsedRow): void {
   t.textBesideCallTurns += parsed.textBesideCallTurns
   t.warnings += trace.warnings.length
   for (const w of trace.warnings) bump(stats.warnings, w.code)
+  failuresAddRow(stats.failures, parsed)
 }
 
 /** Recompute every derived field and put maps in canonical order (idempotent). Returns `stats`. */
@@ -376,6 +379,7 @@ export function finalizeStats(stats: Stats): Stats {
   }
   stats.toolErrors = Object.fromEntries(tools)
   stats.warnings = sortedByCount(stats.warnings)
+  stats.failures = finalizeFailures(stats.failures)
   return stats
 }
 
@@ -410,6 +414,7 @@ export function mergeStats(a: Stats, b: Stats): Stats {
     target.kinds = addCounts(target.kinds, entry.kinds)
   }
   out.warnings = addCounts(a.warnings, b.warnings)
+  out.failures = mergeFailures(a.failures, b.failures)
   return finalizeStats(out)
 }
 

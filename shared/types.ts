@@ -320,6 +320,57 @@ export interface Stats extends Provenance {
   toolErrors: Record<string, ToolErrorStats>
   /** Parse warnings by code. */
   warnings: Partial<Record<WarningCode, number>>
+  /**
+   * Failed calls per tool name, grouped by error signature and kind (exact and complete: every failed call of
+   * `toolErrors` is in one group). Groups by count, descending. See `shared/failures.ts`.
+   */
+  failures: Record<string, FailureGroup[]>
+}
+
+/** Where one failure of a group can be seen. */
+export interface FailureExample {
+  /** Row id. */
+  id: string
+  /** Step number, 1-based: the trace viewer's `#step-<n>` anchor. */
+  step: number
+  /** The failure's informative line as the response wrote it (one line, at most 160 characters). */
+  message: string
+}
+
+/** The failed calls of one tool that share an error signature and a taxonomy kind. */
+export interface FailureGroup {
+  /** The normalised message (`cat: <path>: No such file or directory`), at most 160 characters. */
+  signature: string
+  /** Taxonomy kind of these failures. */
+  kind: ErrorKind
+  /** Failed calls (exact). */
+  count: number
+  /** Rows with at least one of these failed calls. */
+  rows: number
+  /** Failed calls after which a later step of the same row called the same tool successfully. */
+  recovered: number
+  /** Up to 3 examples: the smallest by (id, step, message), so any merge order keeps the same ones. */
+  examples: FailureExample[]
+}
+
+/** One group of `GET /api/failures`: a `FailureGroup` with its config and tool. */
+export interface FailureListGroup extends FailureGroup {
+  /** Config of the rows. */
+  config: string
+  /** Tool name of the calls. */
+  tool: string
+}
+
+/** `GET /api/failures`: failure groups of one or every config, most frequent first. */
+export interface FailureList extends Provenance {
+  /** True when every row of the configs asked for is counted. */
+  complete: boolean
+  /** While `complete` is false: per config, what is still missing and when to ask again. */
+  coverage?: Record<string, Coverage>
+  /** Groups matching the query, by count descending (at most `limit`). */
+  groups: FailureListGroup[]
+  /** Groups matching the query before `limit`. */
+  total: number
 }
 
 /** Stats of several configs side by side: `GET /api/stats` without `config`, and the stats CLI on a dataset dir. */
