@@ -190,7 +190,14 @@ function hitItem(hit: SearchHit, q: string): HTMLLIElement {
       : `step ${fmtInt(hit.step + 1)} · message ${fmtInt(hit.message)}`
   return el(
     'li',
-    { class: 'hit', 'data-id': hit.id, 'data-message': String(hit.message), 'data-field': hit.field },
+    {
+      class: 'hit',
+      'data-id': hit.id,
+      'data-config': hit.config,
+      'data-message': String(hit.message),
+      'data-field': hit.field,
+      'data-step': hit.step === null ? undefined : String(hit.step),
+    },
     el(
       'div',
       { class: 'hit-head' },
