@@ -4,8 +4,9 @@
  * untrusted).
  *
  * The rules follow the search API's: text is compared after NFKC + lowercase; a word is a run of letters,
- * digits and `_` (anything else separates words); `"two words"` is a phrase (the words in a row, whatever
- * separates them); `ab*` is a prefix of a word (2 characters at least). The highlight marks every occurrence
+ * digits and `_` (anything else separates words; the names inside the Hermes tags `<think>`, `</tool_call>`…
+ * are markup, not words); `"two words"` is a phrase (the words in a row, whatever separates them); `ab*` is a
+ * prefix of a word (2 characters at least). The highlight marks every occurrence
  * of any term; the API's rule that all terms occur in one message decides hits, not marks.
  */
 
@@ -67,11 +68,20 @@ interface Token {
   end: number
 }
 
+/** Names of the Hermes markup tags: inside `<think>`, `</tool_call>` etc. they are markup, not words. */
+const TAG_WORDS: ReadonlySet<string> = new Set(['think', 'tool_call', 'tool_response'])
+
+function isTag(text: string, word: string, start: number, end: number): boolean {
+  if (!TAG_WORDS.has(word) || text[end] !== '>') return false
+  return text[start - 1] === '<' || (text[start - 1] === '/' && text[start - 2] === '<')
+}
+
 function tokens(text: string): Token[] {
   const out: Token[] = []
   for (const m of text.matchAll(WORD)) {
     const start = m.index
     const end = start + m[0].length
+    if (isTag(text, m[0], start, end)) continue
     // NFKC may split a word (e.g. a fraction); its parts share the original word's place.
     for (const norm of normalise(m[0]).match(WORD) ?? []) out.push({ norm, start, end })
   }

@@ -139,6 +139,8 @@ describe('matchRanges', () => {
     expect(matchRanges(text, parseQueryTerms('nginx'))).toEqual([[4, 9]])
     expect(matchRanges('RecursionError: onerror=', parseQueryTerms('error'))).toEqual([])
     expect(matchRanges('onerror=x', parseQueryTerms('onerror'))).toEqual([[0, 7]])
+    // Tag names are markup; the same word elsewhere is a word.
+    expect(matchRanges('<think>I think</think>', parseQueryTerms('think'))).toEqual([[9, 14]])
   })
 })
 
