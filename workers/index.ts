@@ -2,7 +2,7 @@
  * The Worker: Hono app for `/api/*` (one sub-app per route group), the trace-viewer permalinks, and the Queue
  * consumer that computes stats slices. Owns error rendering: every failure becomes RFC 9457 problem+json.
  */
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import { cors } from 'hono/cors'
 import { DataContext, SHA } from './data/context.ts'
 import { UpstreamError } from './data/hub.ts'
@@ -15,12 +15,14 @@ import { badParam, HttpProblem, problemResponse } from './problem.ts'
 import { queue } from './queue.ts'
 import { rateLimitCheck } from './ratelimit.ts'
 import { charts } from './routes/charts.ts'
+import { compare } from './routes/compare.ts'
 import { datasets } from './routes/datasets.ts'
 import { docs } from './routes/docs.ts'
 import { exportJsonl } from './routes/export.ts'
 import { health } from './routes/health.ts'
 import { oembed } from './routes/oembed.ts'
 import { openapi } from './routes/openapi.ts'
+import { sameTask } from './routes/same-task.ts'
 import { stats } from './routes/stats.ts'
 import { sts } from './routes/sts.ts'
 import { trace } from './routes/trace.ts'
@@ -122,8 +124,10 @@ app.route('/api/datasets', datasets)
 app.route('/api/stats', stats)
 app.route('/api/traces', traces)
 app.route('/api/trace', sts)
+app.route('/api/trace', sameTask)
 app.route('/api/trace', trace)
 app.route('/api/charts', charts)
+app.route('/api/compare', compare)
 app.route('/api/export.jsonl', exportJsonl)
 app.route('/api/openapi.json', openapi)
 app.route('/api/health', health)
@@ -137,6 +141,16 @@ app.get('/trace/*', async (c) => {
   url.pathname = '/trace/'
   return c.env.ASSETS.fetch(new Request(url, c.req.raw))
 })
+
+// The trace comparison page (/compare/trace?a=<id>&b=<id>, with or without the trailing slash): the static page
+// reads both ids from the query. `/compare/` itself (the two-configs page) stays a plain asset.
+const comparePage = async (c: Context<AppEnv>) => {
+  const url = new URL(c.req.url)
+  url.pathname = '/compare/trace/'
+  return c.env.ASSETS.fetch(new Request(url, c.req.raw))
+}
+app.get('/compare/trace', comparePage)
+app.get('/compare/trace/', comparePage)
 
 app.notFound((c) => {
   const path = new URL(c.req.url).pathname

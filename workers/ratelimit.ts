@@ -1,6 +1,6 @@
 /**
  * Per-client rate limits of `/api/*` with Cloudflare's rate-limiting binding (wrangler.toml `[[ratelimits]]`;
- * miniflare simulates it locally). Two budgets: cold reads (`/api/trace/*`, `/api/export.jsonl`) may cost Hub
+ * miniflare simulates it locally). Two budgets: cold reads (`/api/trace/*`, `/api/compare`, `/api/export.jsonl`) may cost Hub
  * requests, decoding and R2 writes, so they get the stricter `RATE_LIMIT_COLD`; every other route answers
  * documents cached per revision and gets `RATE_LIMIT_API`. The key is the client address (`CF-Connecting-IP`,
  * set by Cloudflare's edge); without it (local tools) every request shares one key. Over the limit: 429
@@ -15,7 +15,7 @@ export const RATE_LIMIT_PERIOD = 60
 
 /** True for the routes whose cold answer can cost upstream work. */
 export function isColdRead(pathname: string): boolean {
-  return pathname.startsWith('/api/trace/') || pathname === '/api/export.jsonl'
+  return pathname.startsWith('/api/trace/') || pathname === '/api/compare' || pathname === '/api/export.jsonl'
 }
 
 /** Throw a 429 problem when this client is over the limit of the route's class. */

@@ -10,10 +10,12 @@ import { CHART_NAMES } from '../../shared/charts.ts'
 import type { AppEnv } from '../env.ts'
 import {
   ChartListSchema,
+  ComparisonSchema,
   DatasetsSchema,
   HealthSchema,
   OEmbedSchema,
   ProblemSchema,
+  SameTaskListSchema,
   StatsSchema,
   StatsSetSchema,
   StepSchema,
@@ -23,10 +25,12 @@ import {
   TraceSummarySchema,
 } from '../schemas.ts'
 import { chartsQuery } from './charts.ts'
+import { compareQuery } from './compare.ts'
 import { datasetsQuery } from './datasets.ts'
 import { EXPORT_LIMIT_DEFAULT, EXPORT_LIMIT_MAX, exportQuery } from './export.ts'
 import { healthQuery } from './health.ts'
 import { oembedQuery } from './oembed.ts'
+import { SAME_TASK_LIMIT, sameTaskQuery } from './same-task.ts'
 import { statsQuery } from './stats.ts'
 import { traceParams, traceQuery } from './trace.ts'
 import { tracesQuery } from './traces.ts'
@@ -43,6 +47,8 @@ const COMPONENTS = {
   Trace: TraceSchema,
   Step: StepSchema,
   TraceExport: TraceExportSchema,
+  Comparison: ComparisonSchema,
+  SameTaskList: SameTaskListSchema,
   ChartList: ChartListSchema,
   Health: HealthSchema,
   OEmbed: OEmbedSchema,
@@ -222,6 +228,18 @@ export function openApiDocument(): Record<string, unknown> {
           headers: dataHeaders,
           content: { 'application/x-ndjson': { schema: { type: 'string' } } },
         },
+      ),
+      '/api/trace/{id}/same-task': op(
+        'Rows with the same task',
+        `The other rows, in any config, whose task text is identical (no normalisation) to this trace's: at most ${SAME_TASK_LIMIT} listed (card's config order, then row order), \`total\` counts them all. Served from the revision's same-task index, built from the row summaries: 503 + Retry-After while they are still computed.`,
+        [...parameters(traceParams, 'path'), ...parameters(sameTaskQuery, 'query')],
+        json(ref('SameTaskList'), 'Rows with the same task'),
+      ),
+      '/api/compare': op(
+        'Two traces side by side',
+        'The steps of trace `a` and trace `b` aligned by a global sequence alignment (Needleman–Wunsch) over step signatures (the sequence of tool names a step calls): a gap costs 1, two steps side by side 0 when their signatures are identical, else 0.5 + the Dice distance of their tool-name multisets; ties prefer pairing. Per step: calls with an argument preview and outcome, failures, reasoning and answer length (code points). `summary` sets the numbers side by side. An unknown id is a 404 naming `a` or `b`; `a` may equal `b`.',
+        parameters(compareQuery, 'query'),
+        json(ref('Comparison'), 'The comparison'),
       ),
       '/api/charts': op(
         'Chart names',
