@@ -125,7 +125,7 @@ function hitBar(hit: TraceHit, root: HTMLElement, view: () => HTMLElement | null
         ? `No match for “${hit.q}” in this view`
         : at < 0
           ? `${plural(n, 'match', 'matches')} for “${hit.q}”`
-          : `Match ${Math.min(at + 1, n)} of ${n} for “${hit.q}”`
+          : `${Math.min(at + 1, n)} / ${n} for “${hit.q}”`
   }
   const go = (step: number) => {
     const list = marks()
@@ -139,9 +139,18 @@ function hitBar(hit: TraceHit, root: HTMLElement, view: () => HTMLElement | null
     mark.scrollIntoView({ block: 'center' })
     describe()
   }
-  const prev = el('button', { type: 'button', id: 'hit-prev' }, 'Previous match')
-  const next = el('button', { type: 'button', id: 'hit-next' }, 'Next match')
-  const clear = el('button', { type: 'button', id: 'hit-clear' }, 'Clear highlight')
+  // Short labels keep the sticky toolbar on one line; the accessible names say it all.
+  const prev = el(
+    'button',
+    { type: 'button', id: 'hit-prev', 'aria-label': 'Previous match', title: 'Previous match' },
+    '↑',
+  )
+  const next = el(
+    'button',
+    { type: 'button', id: 'hit-next', 'aria-label': 'Next match', title: 'Next match' },
+    '↓',
+  )
+  const clear = el('button', { type: 'button', id: 'hit-clear', 'aria-label': 'Clear highlight' }, 'Clear')
   const bar = el('span', { class: 'hit-bar', id: 'hit-bar' }, count, prev, next, clear)
   prev.addEventListener('click', () => go(-1))
   next.addEventListener('click', () => go(1))
