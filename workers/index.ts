@@ -19,6 +19,7 @@ import { compare } from './routes/compare.ts'
 import { datasets } from './routes/datasets.ts'
 import { docs } from './routes/docs.ts'
 import { exportJsonl } from './routes/export.ts'
+import { failures } from './routes/failures.ts'
 import { health } from './routes/health.ts'
 import { oembed } from './routes/oembed.ts'
 import { openapi } from './routes/openapi.ts'
@@ -122,6 +123,7 @@ app.use('/api/*', async (c, next) => {
 
 app.route('/api/datasets', datasets)
 app.route('/api/stats', stats)
+app.route('/api/failures', failures)
 app.route('/api/traces', traces)
 app.route('/api/trace', sts)
 app.route('/api/trace', sameTask)

@@ -201,6 +201,29 @@ export const CoverageSchema = z
   })
   .describe('Progress of a dataset-wide computation that is not complete yet.')
 
+export const FailureExampleSchema = z
+  .object({
+    id: z.string().describe('Row id.'),
+    step: z.number().int().min(1).describe("Step number, 1-based: the trace viewer's `#step-<n>` anchor."),
+    message: z.string().describe("The failure's informative line as the response wrote it (<= 160 characters)."),
+  })
+  .describe('Where one failure of a group can be seen.')
+
+const FailureGroupShape = {
+  signature: z.string().describe('The normalised message (`cat: <path>: No such file or directory`).'),
+  kind: ErrorKindSchema.describe('Taxonomy kind of these failures.'),
+  count: count().describe('Failed calls (exact).'),
+  rows: count().describe('Rows with at least one of these failed calls.'),
+  recovered: count().describe('Failed calls after which a later step called the same tool successfully.'),
+  examples: z
+    .array(FailureExampleSchema)
+    .describe('Up to 3 examples: the smallest by (id, step, message).'),
+}
+
+export const FailureGroupSchema = z
+  .object(FailureGroupShape)
+  .describe('The failed calls of one tool that share an error signature and a taxonomy kind.')
+
 const totalsKeys = [
   'messages',
   'toolCalls',
@@ -259,6 +282,9 @@ export const StatsSchema = z
     errorKinds: z.partialRecord(ErrorKindSchema, z.number()),
     toolErrors: z.record(z.string(), ToolErrorStatsSchema),
     warnings: z.partialRecord(WarningCodeSchema, z.number()),
+    failures: z
+      .record(z.string(), z.array(FailureGroupSchema))
+      .describe('Failed calls per tool name, grouped by error signature and kind (exact, complete).'),
   })
   .describe('Dataset statistics of one config.')
 
@@ -269,6 +295,29 @@ export const StatsSetSchema = z
     configs: z.record(z.string(), StatsSchema).describe('Config name -> its stats.'),
   })
   .describe('Stats of several configs side by side.')
+
+export const FailureListSchema = z
+  .object({
+    ...ProvenanceShape,
+    complete: z.boolean().describe('True when every row of the configs asked for is counted.'),
+    coverage: z
+      .record(z.string(), CoverageSchema)
+      .optional()
+      .describe('While `complete` is false: per config, what is still missing.'),
+    groups: z
+      .array(
+        z
+          .object({
+            config: z.string().describe('Config of the rows.'),
+            tool: z.string().describe('Tool name of the calls.'),
+            ...FailureGroupShape,
+          })
+          .describe('A failure group with its config and tool.'),
+      )
+      .describe('Groups matching the query, by count descending (at most `limit`).'),
+    total: count().describe('Groups matching the query before `limit`.'),
+  })
+  .describe('`GET /api/failures`: failed calls grouped by error signature, per config and tool.')
 
 export const DatasetsSchema = z
   .object({

@@ -6,9 +6,18 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod'
-import type { Coverage, Stats, StatsSet, Step, Trace, TraceSummary } from '../../shared/types.ts'
+import type {
+  Coverage,
+  FailureList,
+  Stats,
+  StatsSet,
+  Step,
+  Trace,
+  TraceSummary,
+} from '../../shared/types.ts'
 import {
   type CoverageSchema,
+  type FailureListSchema,
   type StatsSchema,
   type StatsSetSchema,
   type StepSchema,
@@ -24,6 +33,7 @@ describe('response schemas equal the contract types', () => {
     expectTypeOf<z.infer<typeof CoverageSchema>>().toEqualTypeOf<Coverage>()
     expectTypeOf<z.infer<typeof StatsSchema>>().toEqualTypeOf<Stats>()
     expectTypeOf<z.infer<typeof StatsSetSchema>>().toEqualTypeOf<StatsSet>()
+    expectTypeOf<z.infer<typeof FailureListSchema>>().toEqualTypeOf<FailureList>()
   })
 
   it('the golden traces of every fixture parse with TraceSchema', () => {

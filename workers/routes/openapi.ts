@@ -12,6 +12,7 @@ import {
   ChartListSchema,
   ComparisonSchema,
   DatasetsSchema,
+  FailureListSchema,
   HealthSchema,
   OEmbedSchema,
   ProblemSchema,
@@ -28,6 +29,7 @@ import { chartsQuery } from './charts.ts'
 import { compareQuery } from './compare.ts'
 import { datasetsQuery } from './datasets.ts'
 import { EXPORT_LIMIT_DEFAULT, EXPORT_LIMIT_MAX, exportQuery } from './export.ts'
+import { FAILURES_LIMIT_DEFAULT, FAILURES_LIMIT_MAX, failuresQuery } from './failures.ts'
 import { healthQuery } from './health.ts'
 import { oembedQuery } from './oembed.ts'
 import { SAME_TASK_LIMIT, sameTaskQuery } from './same-task.ts'
@@ -42,6 +44,7 @@ const COMPONENTS = {
   Datasets: DatasetsSchema,
   Stats: StatsSchema,
   StatsSet: StatsSetSchema,
+  FailureList: FailureListSchema,
   TraceList: TraceListSchema,
   TraceSummary: TraceSummarySchema,
   Trace: TraceSchema,
@@ -200,6 +203,15 @@ export function openApiDocument(): Record<string, unknown> {
         'One config (`Stats`) or every config side by side (`StatsSet`). `complete: false` (with `coverage` and Retry-After) while slices are computed.',
         parameters(statsQuery, 'query'),
         json({ oneOf: [ref('Stats'), ref('StatsSet')] }, '`Stats` with `config`, else `StatsSet`', {
+          ...dataHeaders,
+          'Retry-After': { $ref: '#/components/headers/RetryAfter' },
+        }),
+      ),
+      '/api/failures': op(
+        'Failed calls grouped by error signature',
+        `Failed tool calls (error taxonomy) grouped per config, tool, normalised error signature and kind, with exact counts, rows, recoveries (a later step called the same tool successfully) and up to 3 examples linking to the steps; by count descending. \`limit\` (default ${FAILURES_LIMIT_DEFAULT}, <= ${FAILURES_LIMIT_MAX}) caps the groups returned, \`total\` counts them all. Read from the same merged stats as \`/api/stats\`: \`complete: false\` (with \`coverage\` per config and Retry-After) while slices are computed. 400 naming \`tool\` for a tool no complete config ever called.`,
+        parameters(failuresQuery, 'query'),
+        json(ref('FailureList'), 'Failure groups', {
           ...dataHeaders,
           'Retry-After': { $ref: '#/components/headers/RetryAfter' },
         }),

@@ -9,7 +9,7 @@ import { CACHE, sendJson } from '../http.ts'
 import { configSchema, parseQuery } from '../validate.ts'
 
 /** Incomplete stats tell clients when asking again is worthwhile (the body's `coverage` says what is missing). */
-function retryWhilePartial(res: Response, complete: boolean): Response {
+export function retryWhilePartial(res: Response, complete: boolean): Response {
   if (!complete) res.headers.set('retry-after', String(PARTIAL_RETRY_AFTER))
   return res
 }
