@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
+  axeViolations,
   cspDirectives,
   type OpenedPage,
   openPage,
@@ -356,6 +357,29 @@ describe('search', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+})
+
+describe('accessibility', () => {
+  test('axe-core finds no WCAG 2 A/AA violation on the search page and a highlighted trace, light or dark', async () => {
+    const { page, errors } = await open(`/search/?q=${WORD}`)
+    await waitForView(page)
+    const found: string[] = []
+    const audit = async (label: string) => {
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme })
+        for (const v of await axeViolations(page)) found.push(`${label} (${colorScheme}): ${v}`)
+      }
+      await page.emulateMedia({ colorScheme: 'light' })
+    }
+    await audit('search')
+    await page.locator('#hits li.hit[data-step] a.hit-link').first().click()
+    await page.waitForSelector('article.step.is-current mark.hit')
+    await page.click('#hit-next')
+    await audit('viewer with hits')
+    expect(found).toEqual([])
+    expect(errors).toEqual([])
+    await page.close()
+  }, 120_000)
 })
 
 describe('security', () => {

@@ -13,6 +13,7 @@ import { promisify } from 'node:util'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
+  axeViolations,
   cspDirectives,
   type OpenedPage,
   openPage,
@@ -724,33 +725,6 @@ describe('other pages', () => {
     }
   }, 120_000)
 })
-
-/** axe-core's browser bundle, evaluated in the page (see `axeViolations`). */
-const AXE_SOURCE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8')
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']
-
-/**
- * axe-core's WCAG 2 A/AA violations on the page as it is now, one line each. axe is evaluated through the
- * DevTools protocol rather than `page.addScriptTag`: that inserts an inline `<script>`, which the page's own
- * Content-Security-Policy refuses, and the pages are audited with their CSP in force.
- */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE)
-  return page.evaluate(async (values) => {
-    interface AxeResult {
-      violations: { id: string; help: string; nodes: { target: unknown[] }[] }[]
-    }
-    const axe = (window as unknown as { axe: { run(ctx: Document, o: unknown): Promise<AxeResult> } }).axe
-    const result = await axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations'] })
-    return result.violations.map(
-      (v) =>
-        `${v.id} on ${v.nodes.length} node(s): ${v.help} — ${v.nodes
-          .slice(0, 3)
-          .map((n) => n.target.join(' '))
-          .join('; ')}`,
-    )
-  }, WCAG_TAGS)
-}
 
 /** Open every disclosure, so axe sees the data tables, embed snippets, reasoning and the rest. */
 async function openDisclosures(page: Page): Promise<void> {
