@@ -205,7 +205,9 @@ export const FailureExampleSchema = z
   .object({
     id: z.string().describe('Row id.'),
     step: z.number().int().min(1).describe("Step number, 1-based: the trace viewer's `#step-<n>` anchor."),
-    message: z.string().describe("The failure's informative line as the response wrote it (<= 160 characters)."),
+    message: z
+      .string()
+      .describe("The failure's informative line as the response wrote it (<= 160 characters)."),
   })
   .describe('Where one failure of a group can be seen.')
 
@@ -215,9 +217,7 @@ const FailureGroupShape = {
   count: count().describe('Failed calls (exact).'),
   rows: count().describe('Rows with at least one of these failed calls.'),
   recovered: count().describe('Failed calls after which a later step called the same tool successfully.'),
-  examples: z
-    .array(FailureExampleSchema)
-    .describe('Up to 3 examples: the smallest by (id, step, message).'),
+  examples: z.array(FailureExampleSchema).describe('Up to 3 examples: the smallest by (id, step, message).'),
 }
 
 export const FailureGroupSchema = z

@@ -6,15 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod'
-import type {
-  Coverage,
-  FailureList,
-  Stats,
-  StatsSet,
-  Step,
-  Trace,
-  TraceSummary,
-} from '../../shared/types.ts'
+import type { Coverage, FailureList, Stats, StatsSet, Step, Trace, TraceSummary } from '../../shared/types.ts'
 import {
   type CoverageSchema,
   type FailureListSchema,
