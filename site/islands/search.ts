@@ -236,15 +236,19 @@ export function startSearch(): void {
     clearTimeout(timer)
   }
 
-  /** Count down `seconds`, saying so in the pending box, then call `again`. */
-  const retryIn = (seconds: number, detail: string, again: () => void) => {
+  /** Count down `seconds`, saying why in the pending box, then call `again`. */
+  const retryIn = (seconds: number, problem: Problem, again: () => void) => {
     let left = seconds
+    // The index-pending problem, or another passing trouble (storage, upstream) the API asks to retry.
+    const what = /index/i.test(`${problem.title} ${problem.detail}`)
+      ? 'The search index is being built'
+      : `${problem.title} (${problem.status})`
     const tick = () => {
       if (left <= 0) {
         again()
         return
       }
-      e.pending.textContent = `The search index is being built, retrying in ${plural(left, 'second')}. ${detail}`
+      e.pending.textContent = `${what}, retrying in ${plural(left, 'second')}. ${problem.detail}`
       left--
       timer = setTimeout(tick, 1000)
     }
@@ -270,6 +274,7 @@ export function startSearch(): void {
   const load = async (cursor: string | null = null) => {
     stop()
     const q = params.get('q')
+    document.title = q ? `“${q}” · Search · Hermes Trace Explorer` : 'Search · Hermes Trace Explorer'
     if (!q) {
       e.hits.replaceChildren()
       e.hits.dataset.view = params.toString()
@@ -299,8 +304,8 @@ export function startSearch(): void {
         if (mine.signal.aborted) return
         if (response.status === 503 && Date.now() < retryUntil) {
           e.problem.hidden = true
-          if (!cursor) e.status.textContent = 'The search index is being built; the page retries by itself.'
-          retryIn(retryAfterSeconds(retry), problem.detail, () => void load(cursor))
+          if (!cursor) e.status.textContent = 'Not ready yet; the page asks again by itself.'
+          retryIn(retryAfterSeconds(retry), problem, () => void load(cursor))
           return
         }
         fail(problem, cursor !== null)
