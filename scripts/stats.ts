@@ -7,7 +7,8 @@
  *
  * Flags: --file F --config C | --dataset-dir D; --dataset NAME (default the real repo id), --revision SHA
  * (default: derived from the directory's content, or "local"), --budget-mb N (decoded bytes per slice),
- * --sample (label the output as the generated sample; automatic with a sample card), --quiet, --pretty.
+ * --sample (label the output as the generated sample; automatic with a sample card), --threads N (worker
+ * threads; default every core; the output is byte-identical for any N), --quiet, --pretty, --help.
  */
 import { basename, dirname, join, resolve } from 'node:path'
 import { DEFAULT_DATASET } from '../shared/dataset.ts'
@@ -16,6 +17,25 @@ import { flagInt, parseFlags } from './lib/cli-args.ts'
 import { datasetDirRevision, readDatasetDir } from './lib/dataset-dir.ts'
 import { resolveDataFile } from './lib/local-parquet.ts'
 import { statsFromDatasetDir, statsFromParquetFile } from './lib/stats-pipeline.ts'
+import { defaultThreads } from './lib/stats-threads.ts'
+
+const USAGE = `usage: npm run stats -- --file <parquet> [--config NAME] | --dataset-dir DIR  [flags]
+
+Streams local parquet in bounded memory and prints the Stats JSON (one config) or a StatsSet (every config of a
+dataset directory) to stdout; progress goes to stderr.
+
+  --file F          one parquet file; its config is the parent folder's name (data/<config>/train.parquet)
+  --config NAME     the config name for --file
+  --dataset-dir D   every config the directory's dataset card declares
+  --dataset NAME    dataset id to report (default ${DEFAULT_DATASET})
+  --revision SHA    revision to report (default: derived from the directory's content, or "local")
+  --budget-mb N     decoded megabytes per slice (default ${DEFAULT_SLICE_BUDGET / 2 ** 20})
+  --threads N       worker threads (default: every core, ${defaultThreads()} here); output identical for any N
+  --sample          label the output as the generated sample (automatic with a sample card)
+  --quiet           no progress on stderr
+  --pretty          indented JSON
+  --help, -h        this text
+`
 
 async function main(argv: string[]): Promise<void> {
   const flags = parseFlags(argv, {
@@ -28,7 +48,15 @@ async function main(argv: string[]): Promise<void> {
     quiet: { type: 'boolean' },
     pretty: { type: 'boolean' },
     sample: { type: 'boolean' },
+    threads: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   })
+  if (flags.help) {
+    process.stdout.write(USAGE)
+    return
+  }
+  const threads = flagInt('threads', flags.threads, defaultThreads())
+  if (threads < 1) throw new Error(`flag "--threads" must be at least 1, got "${flags.threads}"`)
   const budgetBytes = flagInt('budget-mb', flags['budget-mb'], DEFAULT_SLICE_BUDGET / 2 ** 20) * 2 ** 20
   const quiet = flags.quiet === true
   const indent = flags.pretty === true ? 2 : undefined
@@ -43,6 +71,7 @@ async function main(argv: string[]): Promise<void> {
       budgetBytes,
       quiet,
       sample: flags.sample === true,
+      threads,
     })
   } else if (file) {
     // data/<config>/train.parquet names its config; --config overrides. A file inside a dataset directory
@@ -59,9 +88,10 @@ async function main(argv: string[]): Promise<void> {
       sample: flags.sample === true || (inDir && described?.sample === true),
       budgetBytes,
       quiet,
+      threads,
     })
   } else {
-    throw new Error('usage: npm run stats -- --file <parquet> --config <name> | --dataset-dir <dir>')
+    throw new Error('usage: npm run stats -- --file <parquet> --config <name> | --dataset-dir <dir> (--help)')
   }
   process.stdout.write(`${JSON.stringify(out, null, indent)}\n`)
 }

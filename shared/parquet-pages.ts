@@ -32,6 +32,7 @@ import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/data
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js'
 import { readPlain } from 'hyparquet/src/plain.js'
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
+import { snappyDecompress } from './snappy.ts'
 
 /** hyparquet's per-column decoding parameters (not exported by name). */
 type ColumnDecoder = Parameters<typeof readDataPage>[2]
@@ -42,8 +43,12 @@ export const HEADER_WINDOW = 64 * 1024
 /** A header that does not fit this many bytes is not a page header (a corrupt or misread file). */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024
 
-/** Codecs beyond hyparquet's built-in snappy: zstd in pure JS (pyarrow's `compression='zstd'`). */
+/**
+ * Codecs: snappy by our block-copying decoder (shared/snappy.ts; hyparquet's copies byte by byte), zstd in pure JS
+ * (pyarrow's `compression='zstd'`).
+ */
 export const COMPRESSORS: Compressors = {
+  SNAPPY: snappyDecompress,
   ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
 }
 

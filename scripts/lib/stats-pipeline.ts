@@ -10,27 +10,51 @@ import type { Stats, StatsSet } from '../../shared/types.ts'
 import { datasetDirRevision, readDatasetDir } from './dataset-dir.ts'
 import { openLocalParquet, streamRowSlices } from './local-parquet.ts'
 import { createProgress } from './progress.ts'
+import { defaultThreads, planThreadRanges, statsOnThreads } from './stats-threads.ts'
 
 /** Options of `statsFromParquetFile`. */
 export interface FileStatsOptions extends RowContext {
   budgetBytes?: number
   quiet?: boolean
+  /** Worker threads (default: every core); 1 scans in this thread. The output is the same for any count. */
+  threads?: number
 }
 
-/** Stream one parquet file into a finalized Stats document. */
+/** Stream one parquet file into a finalized Stats document, on `threads` threads. */
 export async function statsFromParquetFile(path: string, options: FileStatsOptions): Promise<Stats> {
   const source = await openLocalParquet(path)
-  const stats = emptyStats({ ...options, rowsTotal: source.rows })
-  const progress = createProgress(`stats ${options.config}`, source.rows, {
-    quiet: options.quiet,
-    unit: 'rows',
-  })
-  for await (const slice of streamRowSlices(source, { budgetBytes: options.budgetBytes })) {
-    for (const row of slice.rows) statsAddRow(stats, parseRow(row, options, { lazyContent: true }))
-    progress.update(slice.range.end)
+  const { budgetBytes, quiet, threads: wanted, ...rest } = options
+  const context: RowContext = {
+    dataset: rest.dataset,
+    revision: rest.revision,
+    sample: rest.sample,
+    config: rest.config,
+  }
+  const progress = createProgress(`stats ${options.config}`, source.rows, { quiet, unit: 'rows' })
+  const threads = Math.max(1, wanted ?? defaultThreads())
+  const ranges = threads > 1 ? planThreadRanges(source.metadata, threads) : []
+  let stats: Stats
+  if (ranges.length > 1) {
+    let done = 0
+    stats = await statsOnThreads(
+      { path: source.path, context, rowsTotal: source.rows, budgetBytes },
+      ranges,
+      threads,
+      (rows) => {
+        done += rows
+        progress.update(done)
+      },
+    )
+  } else {
+    const partial = emptyStats({ ...context, rowsTotal: source.rows })
+    for await (const slice of streamRowSlices(source, { budgetBytes })) {
+      for (const row of slice.rows) statsAddRow(partial, parseRow(row, context, { lazyContent: true }))
+      progress.update(slice.range.end)
+    }
+    stats = finalizeStats(partial)
   }
   progress.finish()
-  return finalizeStats(stats)
+  return stats
 }
 
 /** Stats of every config a local dataset directory's card declares. */
@@ -42,6 +66,7 @@ export async function statsFromDatasetDir(
     budgetBytes?: number
     quiet?: boolean
     sample?: boolean
+    threads?: number
   } = {},
 ): Promise<StatsSet> {
   const described = await readDatasetDir(dir)
@@ -57,6 +82,7 @@ export async function statsFromDatasetDir(
       sample,
       budgetBytes: options.budgetBytes,
       quiet: options.quiet,
+      threads: options.threads,
     })
   }
   return { dataset, revision, sample, complete: Object.values(configs).every((s) => s.complete), configs }

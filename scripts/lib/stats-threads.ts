@@ -1,0 +1,122 @@
+/**
+ * The stats scan on several cores: a file's rows are cut into ranges (whole row groups when there are enough of
+ * them, else even row ranges inside the groups), `worker_threads` take the ranges one at a time from a shared
+ * queue, each scans its range page by page into a `Stats` partial, and the partials merge in range order
+ * (`mergeStats` is associative and commutative, so the result is byte-identical to one thread's).
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { type FileMetaData, parquetRowGroups, type RowRange } from '../../shared/parquet.ts'
+import { mergeStats, statsFromJson } from '../../shared/stats.ts'
+import type { RowContext } from '../../shared/trace.ts'
+import type { Stats } from '../../shared/types.ts'
+
+/** Threads when `--threads` is not given: every core the process may use. */
+export function defaultThreads(): number {
+  return availableParallelism()
+}
+
+/** Ranges per thread when a file has few row groups (small enough to balance, big enough to start cheaply). */
+const RANGES_PER_THREAD = 2
+
+/**
+ * The ranges a scan on `threads` threads hands out: the row groups themselves when there are at least
+ * `RANGES_PER_THREAD` per thread, else every group cut into equal row ranges so each thread gets about that
+ * many. Ranges never cross a row group (a page scan starts at a group's pages).
+ */
+export function planThreadRanges(metadata: FileMetaData, threads: number): RowRange[] {
+  const groups = parquetRowGroups(metadata).filter((g) => g.rows > 0)
+  if (groups.length >= threads * RANGES_PER_THREAD) {
+    return groups.map((g) => ({ start: g.start, end: g.start + g.rows }))
+  }
+  const totalRows = groups.reduce((n, g) => n + g.rows, 0)
+  const wanted = threads * RANGES_PER_THREAD
+  const ranges: RowRange[] = []
+  for (const g of groups) {
+    const parts = Math.max(1, Math.min(g.rows, Math.round((wanted * g.rows) / Math.max(1, totalRows))))
+    for (let i = 0; i < parts; i++) {
+      const start = g.start + Math.floor((g.rows * i) / parts)
+      const end = g.start + Math.floor((g.rows * (i + 1)) / parts)
+      if (end > start) ranges.push({ start, end })
+    }
+  }
+  return ranges
+}
+
+/** What a stats thread is asked to do (its `workerData`). */
+export interface StatsThreadData {
+  path: string
+  context: RowContext
+  rowsTotal: number
+  budgetBytes?: number
+}
+
+/** Messages between the scan and its threads. */
+export type StatsThreadMessage =
+  | { kind: 'range'; index: number; range: RowRange }
+  | { kind: 'done'; index: number; statsJson: string }
+  | { kind: 'progress'; rows: number }
+  | { kind: 'failed'; error: string }
+
+/**
+ * Scan `ranges` of the file on `threads` worker threads and merge the partials (in range order). `onRows` is
+ * called with the number of rows each progress report adds.
+ */
+export async function statsOnThreads(
+  data: StatsThreadData,
+  ranges: RowRange[],
+  threads: number,
+  onRows: (rows: number) => void,
+): Promise<Stats> {
+  const partials: (Stats | undefined)[] = new Array(ranges.length)
+  let next = 0
+  const workers: Worker[] = []
+  /** Threads stopped because the queue is empty (their exit is expected). */
+  const finished = new Set<Worker>()
+  const entry = new URL('./stats-thread.ts', import.meta.url)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let running = Math.min(threads, ranges.length)
+      const handOut = (worker: Worker) => {
+        const index = next++
+        const range = ranges[index]
+        if (range === undefined) {
+          running--
+          finished.add(worker)
+          void worker.terminate()
+          if (running === 0) resolve()
+          return
+        }
+        worker.postMessage({ kind: 'range', index, range } satisfies StatsThreadMessage)
+      }
+      for (let t = 0; t < running; t++) {
+        const worker = new Worker(entry, { workerData: data })
+        workers.push(worker)
+        worker.on('message', (m: StatsThreadMessage) => {
+          if (m.kind === 'progress') onRows(m.rows)
+          else if (m.kind === 'failed') reject(new Error(m.error))
+          else if (m.kind === 'done') {
+            const stats = statsFromJson(m.statsJson)
+            if (!stats) return reject(new Error(`thread returned unreadable stats for range ${m.index}`))
+            partials[m.index] = stats
+            handOut(worker)
+          }
+        })
+        worker.on('error', reject)
+        worker.on('exit', (code) => {
+          if (!finished.has(worker)) reject(new Error(`stats thread stopped early (exit code ${code})`))
+        })
+        handOut(worker)
+      }
+    })
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()))
+  }
+  let merged: Stats | undefined
+  for (const [i, partial] of partials.entries()) {
+    if (!partial) throw new Error(`range ${i} of ${ranges.length} was never scanned`)
+    merged = merged ? mergeStats(merged, partial) : partial
+  }
+  if (!merged) throw new Error('no rows to scan')
+  return merged
+}
