@@ -13,6 +13,11 @@
  *                                       (--stats-timeout-min N: how long memory waits for stats, default 15;
  *                                       --v8-flags "…": workerd's V8 flags, default a 64 MB old-space limit;
  *                                       "" for an unlimited heap)
+ *   npm run bench -- --only scan        the stats CLI against the tutorial's CPython loop and DuckDB, whole commands
+ *                                       (bench/scan.ts; not in the default set: ~15-25 minutes); exits non-zero when
+ *                                       the four headline numbers disagree
+ *   npm run bench -- --only slice       CPU ms per MB of the Worker's stats slice work, now vs commit 91d9c17
+ *                                       (bench/slice.ts; not in the default set)
  *
  * Results are printed and written to .bench/results.json.
  */
@@ -23,8 +28,11 @@ import { join } from 'node:path'
 import { parseFlags } from '../scripts/lib/cli-args.ts'
 import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
 import { DEFAULT_SLICE_BUDGET } from '../shared/parquet.ts'
+import { ensureSample } from './lib/sample-cache.ts'
 import { benchMemory, prepareMemoryData } from './memory.ts'
 import { benchParse, PARSE_BENCH_LABELS } from './parse.ts'
+import { benchScan, prepareRowGroupInput } from './scan.ts'
+import { benchSliceCpu } from './slice.ts'
 import { benchWorker } from './worker.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -116,16 +124,8 @@ async function main(): Promise<void> {
   const only = new Set(flags.only.split(','))
   const small = flags.small === true
   const dir = small ? join(ROOT, '.cache/bench-small') : join(ROOT, '.cache/bench-full')
-  if (!existsSync(join(dir, 'data/glm-5.1/train.parquet'))) {
-    process.stderr.write(`bench: generating the ${small ? 'small' : 'full-scale'} sample into ${dir}\n`)
-    execFileSync(
-      process.execPath,
-      [join(ROOT, 'scripts/sample.ts'), '--out', dir, '--scale', small ? 'small' : 'full'],
-      {
-        stdio: 'inherit',
-      },
-    )
-  }
+  // Made once, and again when the sample generator's version changes.
+  ensureSample(dir, ['--scale', small ? 'small' : 'full'], `the ${small ? 'small' : 'full-scale'} sample`)
   const results: Record<string, unknown> = { dataset: dir, scale: small ? 'small' : 'full' }
   const kimi = join(dir, 'data/kimi/train.parquet')
   const glm = join(dir, 'data/glm-5.1/train.parquet')
@@ -196,6 +196,25 @@ async function main(): Promise<void> {
       [`${config} sample, first rows up to the repository text's MB`]: row(onSampleCut),
       'repository docs + source': row(onRepo),
     })
+  }
+  if (only.has('scan')) {
+    process.stdout.write(
+      '\n## scan: whole commands (ours, the CPython tutorial loop, DuckDB) and in-process lines\n',
+    )
+    const { results: r, failures } = benchScan([
+      prepareRowGroupInput(small),
+      {
+        label: `(b) the ${small ? 'small' : 'full-scale'} sample as generated (hyparquet-writer)`,
+        file: kimi,
+      },
+    ])
+    results.scan = r
+    for (const f of failures) process.stdout.write(`  FAIL: ${f}\n`)
+    if (failures.length) process.exitCode = 1
+  }
+  if (only.has('slice')) {
+    process.stdout.write("\n## slice: CPU of the Worker's stats slice work in Node, now vs commit 91d9c17\n")
+    results.slice = await benchSliceCpu(kimi)
   }
   if (only.has('memory') || only.has('coldload')) {
     const coldloadOnly = !only.has('memory')
