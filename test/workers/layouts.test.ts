@@ -4,7 +4,7 @@
  * 20-row groups, many small pages, zstd, and pages that begin inside a row (split-rows). The slice budget is
  * 5 KB, below every fixture's column chunks, so each file needs the page-map Queue job (and the reader before
  * issue 11, which decoded such chunks whole for any row, refused them all with 503 layout-too-large): a cold
- * trace answers 503 + Retry-After and starts the job, /api/health shows its progress, the job's bounded steps
+ * first contact with a file starts the job, a cold trace answers 503 + Retry-After meanwhile, /api/health shows its progress, the job's bounded steps
  * complete it, and then every trace equals the row read straight from the stand-in by hyparquet (whole file).
  */
 import { createExecutionContext, createMessageBatch, waitOnExecutionContext } from 'cloudflare:test'
@@ -87,16 +87,19 @@ async function health(hub: Hub) {
 }
 
 describe.each(HUBS)('$layout', (hub) => {
-  it('builds the page map in Queue steps (503 + Retry-After meanwhile), then serves every trace exactly', async () => {
+  it('starts the page-map job on first contact, builds it in Queue steps (503 + Retry-After meanwhile), then serves every trace exactly', async () => {
     const rows = await fileRows(hub)
     sent.length = 0
+    // First contact with the files (health opens every config's footer): each config's job starts at once.
+    const before = await health(hub)
+    const jobs = new Set(sent.filter((m) => m.pageMap).map((m) => m.config))
+    expect([...jobs].sort()).toEqual(['glm-5.1', 'kimi'])
+    // Before the job ran, a cold trace inside the big row group waits for it (and sends no duplicate message).
     const cold = await call(hub, `/api/trace/${String(rows[30]?.id)}`)
     expect(cold.status).toBe(503)
     expect(Number(cold.headers.get('retry-after'))).toBeGreaterThan(0)
     expect(((await cold.json()) as { type: string }).type).toMatch(/page-map-pending/)
-    const jobs = new Set(sent.filter((m) => m.pageMap).map((m) => m.config))
-    expect(jobs.size).toBe(1)
-    const before = await health(hub)
+    expect(sent.filter((m) => m.pageMap)).toHaveLength(2)
     expect(before.kimi?.pageMap.needed || before['glm-5.1']?.pageMap.needed).toBe(true)
 
     const steps = await drainQueue(hub)

@@ -29,7 +29,7 @@ import { BlockCache, pendingBlockWrites } from './block-cache.ts'
 import { HubClient, UpstreamError } from './hub.ts'
 import { allSettledOrThrow, settleWithin } from './memo.ts'
 import { memoryGate } from './memory-gate.ts'
-import { clearPageMapMemos, pageMapBeforeRead } from './page-map.ts'
+import { clearPageMapMemos, pageMapBeforeRead, pageMapOnOpen } from './page-map.ts'
 import { emptyTraffic, type Owner, SharedWork, type Traffic } from './shared-work.ts'
 import { Storage } from './storage.ts'
 
@@ -347,7 +347,11 @@ export class DataContext implements Owner {
             `${config.path} lacks the dataset columns ${missing.join(', ')}`,
           )
         }
-        return { config, size, cache, metadata, rows: parquetRowCount(metadata) }
+        const opened: OpenFile = { config, size, cache, metadata, rows: parquetRowCount(metadata) }
+        // First contact: a file that needs a page map gets its Queue job now (a failure here is retried by the
+        // first read that needs the map).
+        this.defer(pageMapOnOpen(this, opened).catch(() => {}))
+        return opened
       },
       this,
     )

@@ -3,7 +3,8 @@
  * no page index), so that a cold trace reads only its row's pages.
  *
  * Small unindexed chunks (up to the slice budget, compressed) are mapped by the read that needs them, in the
- * request. Bigger ones are mapped by a dedicated, resumable Queue job (a message with `pageMap: true` on the
+ * request. Bigger ones are mapped by a dedicated, resumable Queue job, started on first contact with the file (the
+ * isolate's first read of its footer) and again by any read that finds the map missing (a message with `pageMap: true` on the
  * slices queue): each step walks `STEP_FACTOR` slice budgets of pages (headers only for flat columns, the
  * repetition levels of nested v1 pages, one page at a time) and stores its state in R2
  * (`jobs/<dataset>/<sha>/<config>/pagemap.json`); the finished map goes to `meta/<dataset>/<sha>/<path>.pagemap.json`
@@ -123,6 +124,23 @@ export async function pageMapBeforeRead(
   }
 }
 
+/** True when a file has a chunk without an offset index too big to map inside a request. */
+function needsJob(file: OpenFile, budgetBytes: number): boolean {
+  return unindexed(file).some((g) => g.some(([, bytes]) => bytes > budgetBytes))
+}
+
+/**
+ * First contact with a file (its footer was just read in this isolate): when it needs a page map that R2 does not
+ * hold yet, start the job now, before any cold trace has to wait for it.
+ */
+export async function pageMapOnOpen(ctx: DataContext, file: OpenFile): Promise<void> {
+  if (!needsJob(file, ctx.budgetBytes)) return
+  const k = await keys(ctx, file)
+  if (await ctx.storage.exists(k.map)) return
+  if ((await ctx.storage.json<PageMapJob>(k.job))?.done) return
+  await startPageMapJob(ctx, file)
+}
+
 /** Send the job's message (at most every RE_ENQUEUE_MS per isolate). */
 async function startPageMapJob(ctx: DataContext, file: OpenFile): Promise<void> {
   const info = await ctx.revision()
@@ -175,8 +193,7 @@ export async function pageMapProgress(
   config: string,
 ): Promise<{ needed: boolean; complete: boolean; bytesDone: number; bytesTotal: number }> {
   const file = await ctx.file(config)
-  const big = unindexed(file).some((g) => g.some(([, bytes]) => bytes > ctx.budgetBytes))
-  if (!big) return { needed: false, complete: true, bytesDone: 0, bytesTotal: 0 }
+  if (!needsJob(file, ctx.budgetBytes)) return { needed: false, complete: true, bytesDone: 0, bytesTotal: 0 }
   const k = await keys(ctx, file)
   const job = await ctx.storage.json<PageMapJob>(k.job, true)
   const complete = job?.done === true || (await ctx.storage.exists(k.map))
