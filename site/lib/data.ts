@@ -45,7 +45,8 @@ function memo(): Memo {
 /** The dataset's statistics, every config side by side (loaded once per build). */
 export function loadStats(): Promise<StatsSet> {
   const m = memo()
-  m.stats ??= statsFromDatasetDir(m.dir, { quiet: true })
+  // One thread: the build bundles this module, and a worker thread's entry file is not in the bundle.
+  m.stats ??= statsFromDatasetDir(m.dir, { quiet: true, threads: 1 })
   return m.stats
 }
 
