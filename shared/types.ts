@@ -434,6 +434,18 @@ export interface ComparePair {
   b: number
 }
 
+/** Calls to one tool on each side. */
+export interface CompareToolCount extends ComparePair {
+  /** Tool name. */
+  tool: string
+}
+
+/** Failed calls of one kind on each side. */
+export interface CompareKindCount extends ComparePair {
+  /** Failure kind. */
+  kind: ErrorKind
+}
+
 /** Differences between two traces, in numbers. */
 export interface CompareSummary {
   /** Steps (gpt turns). */
@@ -441,11 +453,11 @@ export interface CompareSummary {
   /** Calls, malformed included. */
   calls: ComparePair
   /** Calls per tool name, by a + b descending, then name. */
-  callsPerTool: (ComparePair & { tool: string })[]
+  callsPerTool: CompareToolCount[]
   /** Calls whose outcome is not `ok` (unanswered calls included). */
   failures: ComparePair
   /** Failed calls by kind, by a + b descending, then kind. */
-  failuresByKind: (ComparePair & { kind: ErrorKind })[]
+  failuresByKind: CompareKindCount[]
   /** Reasoning size in code points of `<think>` content (the replay carries no token counts). */
   thinkChars: ComparePair
   /** Code points of answer text over every step. */

@@ -207,9 +207,10 @@ describe('compareTraces', () => {
           expect(s.kind === 'a-only').toBe(s.b === null)
           expect(s.kind === 'b-only').toBe(s.a === null)
           if (s.a && s.b) {
-            const names = (x: typeof s.a) => (x?.calls ?? []).map((k) => k.name)
-            const same = JSON.stringify(names(s.a)) === JSON.stringify(names(s.b))
-            const shared = names(s.a).some((n) => names(s.b).includes(n))
+            const namesA = s.a.calls.map((k) => k.name)
+            const namesB = s.b.calls.map((k) => k.name)
+            const same = JSON.stringify(namesA) === JSON.stringify(namesB)
+            const shared = namesA.some((n) => namesB.includes(n))
             expect(s.kind, where).toBe(same ? 'same' : shared ? 'similar' : 'different')
           }
         }
