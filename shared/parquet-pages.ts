@@ -52,6 +52,18 @@ export const COMPRESSORS: Compressors = {
   ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
 }
 
+/**
+ * Replace a codec's decoder in this process: the Node side plugs in a WebAssembly snappy (scripts/lib), which a
+ * Worker cannot compile at run time; the Worker keeps the JavaScript one. Decoders must return exactly
+ * `outputLength` bytes or throw.
+ */
+export function parquetUseCodec(
+  codec: keyof Compressors,
+  decode: (input: Uint8Array, outputLength: number) => Uint8Array,
+): void {
+  COMPRESSORS[codec] = decode
+}
+
 /** One page of a column chunk, as its header describes it. */
 export interface PageInfo {
   /** File offset of the page header. */

@@ -199,36 +199,24 @@ export function emptyStats(meta: StatsMeta): Stats {
   }
 }
 
-// Python's str whitespace among ASCII code units: \t-\r, \x1c-\x1f and space.
-const ASCII_SPACE = new Uint8Array(128)
-for (const c of [9, 10, 11, 12, 13, 28, 29, 30, 31, 32]) ASCII_SPACE[c] = 1
-
-function isUnicodeSpace(c: number): boolean {
-  return (
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  )
+// Python's str whitespace, per UTF-16 code unit (every Python whitespace character is in the BMP): \t-\r,
+// \x1c-\x1f, space, \x85, \xa0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000.
+const SPACE = new Uint8Array(65536)
+for (const c of [
+  9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 0x85, 0xa0, 0x1680, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000,
+]) {
+  SPACE[c] = 1
 }
+for (let c = 0x2000; c <= 0x200a; c++) SPACE[c] = 1
 
 /** Python `len(text.split())`: runs of non-whitespace (Python's str whitespace). */
 function countWords(text: string): number {
   let words = 0
   let inWord = 0
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    const space = c < 128 ? ASCII_SPACE[c] === 1 : isUnicodeSpace(c)
-    if (space) inWord = 0
-    else {
-      words += inWord ^ 1
-      inWord = 1
-    }
+    const word = 1 - (SPACE[text.charCodeAt(i)] as number)
+    words += word & (inWord ^ 1)
+    inWord = word
   }
   return words
 }

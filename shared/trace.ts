@@ -56,9 +56,29 @@ function str(v: unknown): string {
   return typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v)
 }
 
+/**
+ * Parsed `tools` texts: a config has a handful of distinct toolsets repeated over thousands of rows, so each text
+ * is parsed once (bounded: the memo starts over when it holds `TOOLSETS_MEMO` texts). Memoized lists are shared
+ * between rows' traces and never mutated.
+ */
+const toolsets = new Map<string, ToolDef[]>()
+const TOOLSETS_MEMO = 16
+
 /** Parse the `tools` column (OpenAI function list as a JSON string) into tool definitions. */
 export function toolsFromColumn(text: unknown, warnings: ParseWarning[]): ToolDef[] {
-  const value = typeof text === 'string' ? tryParseJson(text) : text
+  if (typeof text !== 'string') return toolDefs(text, text, warnings)
+  const known = toolsets.get(text)
+  if (known) return known
+  const tools = toolDefs(text, tryParseJson(text), warnings)
+  // Only well-formed lists are memoized: a bad text parses again and records its warning for every row.
+  if (tools.length > 0) {
+    if (toolsets.size >= TOOLSETS_MEMO) toolsets.clear()
+    toolsets.set(text, tools)
+  }
+  return tools
+}
+
+function toolDefs(text: unknown, value: unknown, warnings: ParseWarning[]): ToolDef[] {
   if (!Array.isArray(value)) {
     if (text !== null && text !== undefined && text !== '') {
       warnings.push({ code: 'bad_tools_json', message: -1, detail: 'the tools column is not a JSON array' })

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path'
 import { asyncBufferFromFile } from 'hyparquet'
+import { snappyUncompressor } from 'hysnappy'
 import {
   type AsyncBuffer,
   DEFAULT_SLICE_BUDGET,
@@ -14,7 +15,10 @@ import {
   planSlices,
   type RowRange,
 } from '../../shared/parquet.ts'
-import { parquetScanRows } from '../../shared/parquet-pages.ts'
+import { parquetScanRows, parquetUseCodec } from '../../shared/parquet-pages.ts'
+
+// Snappy pages through WebAssembly in Node (about 2.5x the JavaScript decoder's speed on the sample's pages).
+parquetUseCodec('SNAPPY', snappyUncompressor())
 
 /** An opened local parquet file. */
 export interface LocalParquet {

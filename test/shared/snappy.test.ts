@@ -1,5 +1,5 @@
 /**
- * Our snappy decoder against hyparquet's (an independent implementation) on every snappy page of the layout
+ * Our snappy decoder (and the WebAssembly one the Node side uses) against hyparquet's (an independent implementation) on every snappy page of the layout
  * fixtures that real writers produced, and on hand-built streams; malformed streams throw, never read or write
  * out of bounds.
  */
@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { parquetMetadata } from 'hyparquet'
 import { parquetHeader } from 'hyparquet/src/column.js'
 import { snappyUncompress } from 'hyparquet/src/snappy.js'
+import { snappyUncompressor } from 'hysnappy'
 import { describe, expect, it } from 'vitest'
 import { SnappyError, snappyDecompress } from '../../shared/snappy.ts'
 
@@ -46,6 +47,8 @@ function snappyPages(name: string): { body: Uint8Array; size: number }[] {
   return pages
 }
 
+const wasm = snappyUncompressor()
+
 describe('snappyDecompress', () => {
   const files = ['pyarrow-defaults.parquet', 'pyarrow-rg20.parquet', 'pyarrow-v2.parquet', 'datasets.parquet']
   it.each(files)('%s: every snappy page decodes exactly as hyparquet decodes it', (name) => {
@@ -56,6 +59,8 @@ describe('snappyDecompress', () => {
       const expected = new Uint8Array(page.size)
       snappyUncompress(page.body, expected)
       expect(Buffer.from(snappyDecompress(page.body, page.size)).equals(Buffer.from(expected))).toBe(true)
+      // The Node side's WebAssembly decoder (scripts/lib/local-parquet.ts) too.
+      expect(Buffer.from(wasm(page.body, page.size)).equals(Buffer.from(expected))).toBe(true)
       bytes += page.size
     }
     expect(bytes).toBeGreaterThan(5_000)
