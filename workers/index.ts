@@ -24,6 +24,7 @@ import { health } from './routes/health.ts'
 import { oembed } from './routes/oembed.ts'
 import { openapi } from './routes/openapi.ts'
 import { sameTask } from './routes/same-task.ts'
+import { search } from './routes/search.ts'
 import { stats } from './routes/stats.ts'
 import { sts } from './routes/sts.ts'
 import { trace } from './routes/trace.ts'
@@ -125,6 +126,7 @@ app.route('/api/datasets', datasets)
 app.route('/api/stats', stats)
 app.route('/api/failures', failures)
 app.route('/api/traces', traces)
+app.route('/api/search', search)
 app.route('/api/trace', sts)
 app.route('/api/trace', sameTask)
 app.route('/api/trace', trace)

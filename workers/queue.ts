@@ -1,5 +1,6 @@
 /**
- * Queue consumers: the stats slices, and their dead letters.
+ * Queue consumers: the stats slices (which also write their part of the search index), the search index's merge
+ * jobs, and their dead letters.
  *
  * A slice is computed at the revision its message names (a pinned sha or an older `main`), so every document
  * stays consistent with the sha it reports even if `main` moves meanwhile. Transient failures are retried by
@@ -10,6 +11,7 @@
 import { DataContext } from './data/context.ts'
 import { UpstreamError } from './data/hub.ts'
 import { advancePageMap } from './data/page-map.ts'
+import { searchAfterSlice, searchJob } from './data/search-index.ts'
 import { computeSlice, recordSliceFailure, type SliceMessage } from './data/slices.ts'
 import type { Bindings } from './env.ts'
 import { log } from './log.ts'
@@ -58,14 +60,22 @@ async function consumeSlices(batch: MessageBatch<SliceMessage>, env: Bindings, c
         log({ event: 'page-map', config: m.config, ok: true, ...data.traffic })
         continue
       }
+      if (m.search !== undefined) {
+        await searchJob(data, m.config, m.search)
+        message.ack()
+        log({ event: 'search-index', config: m.config, shard: m.search, ok: true, ...data.traffic })
+        continue
+      }
       await computeSlice(data, m.config, { start: m.start, end: m.end })
+      // The last slice of a config starts the merge of its search index.
+      await searchAfterSlice(data, m.config)
       message.ack()
       queueTotals.computed++
       log({ event: 'slice', config: m.config, start: m.start, end: m.end, ok: true, ...data.traffic })
     } catch (err) {
       const error = (err as Error).message
       if (isPermanent(err)) {
-        if (!m.pageMap) await recordSliceFailure(data, m, error)
+        if (!m.pageMap && m.search === undefined) await recordSliceFailure(data, m, error)
         message.ack()
         queueTotals.permanent++
       } else {

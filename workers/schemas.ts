@@ -361,6 +361,49 @@ export const TraceExportSchema = z
   })
   .describe('`GET /api/trace/{id}?format=`: the export form, its fields beside the provenance.')
 
+const SearchFieldSchema = z.enum(['system', 'human', 'gpt', 'think', 'call', 'tool'])
+
+export const SearchHitSchema = z
+  .object({
+    id: z.string().describe('Row id of the trace.'),
+    config: z.string().describe('Config the row belongs to.'),
+    message: count().describe("Index of the message in the row's `conversations`."),
+    role: RoleSchema.describe('Role of the message.'),
+    field: SearchFieldSchema.describe(
+      'Field shown by the snippet: where most matches are (within the `role` filter when given).',
+    ),
+    step: count()
+      .nullable()
+      .describe(
+        "Index into the replay's `steps` (a tool message: the step whose calls it answers); null for system/human.",
+      ),
+    score: z.number().describe('BM25 score (k1 = 1.2, b = 0.75).'),
+    snippet: z
+      .object({
+        text: z.string(),
+        marks: z.array(z.tuple([count(), count()])),
+      })
+      .describe("Plain text around the first match, with the matches' [start, end) UTF-16 offsets in it."),
+  })
+  .describe('One matching message.')
+
+export const SearchAnswerSchema = z
+  .object({
+    ...ProvenanceShape,
+    q: z.string().describe('The query as sent.'),
+    terms: z.array(z.string()).describe('Its terms, normalised: words, phrases as "a b", prefixes as "ab*".'),
+    total: count().describe('Matching (trace, message) pairs over every page.'),
+    complete: z
+      .boolean()
+      .describe(
+        "True when every searched config's index is complete (an incomplete index answers 503 instead).",
+      ),
+    coverage: CoverageSchema.optional().describe('While `complete` is false: what is missing.'),
+    hits: z.array(SearchHitSchema).describe('This page, best first.'),
+    next: z.string().nullable().describe('Opaque cursor of the next page, null at the end.'),
+  })
+  .describe('`GET /api/search`: one page of matching messages.')
+
 export const ChartListSchema = z.object({
   charts: z.array(z.object({ name: z.string(), url: z.string() })),
 })
@@ -403,6 +446,18 @@ export const HealthSchema = z
               ),
           }),
           summaries: z.object({ complete: z.boolean() }),
+          search: z
+            .object({
+              complete: z.boolean(),
+              slicesDone: z.number(),
+              slicesTotal: z.number(),
+              manifest: z.boolean(),
+              shardsDone: z.number(),
+              shardsTotal: z.number(),
+            })
+            .describe(
+              'The search index: slices whose partial index exists, the manifest, the merged shards; `/api/search` answers 503 index-pending until complete.',
+            ),
           pageMap: z
             .object({
               needed: z.boolean().describe('The file has big column chunks without a page index.'),

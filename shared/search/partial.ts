@@ -6,7 +6,8 @@
  * and rows point to it; every other message is its own document, numbered by its ordinal in the slice.
  *
  * Object layout (bytes; varints from shared/search/bytes.ts):
- *   magic, version, shards S, docs section length, the docs section, S section lengths, the S sections.
+ *   magic, version, shards S, docs section length, S section lengths, the docs section, the S sections
+ * (the head first: a reader learns every part's byte range from the first few hundred bytes).
  * Docs section: the slice's rows (id; per message its role, system document or word count, UTF-8 text bytes and
  * tools), its tool names and its system documents (key and word count).
  * Section k: the terms of shard k (`searchShardOf`), sorted, each with its system-document postings and its
@@ -227,9 +228,8 @@ export function searchPartialBuild(rows: readonly SearchRowInput[], shards: numb
   head.varint(shards)
   const docBytes = docs.finish()
   head.varint(docBytes.length)
-  head.bytes(docBytes)
   for (const s of sections) head.varint(s.length)
-  return { partial: concatBytes([head.finish(), ...sections]), text: concatBytes(texts), systemTexts }
+  return { partial: concatBytes([head.finish(), docBytes, ...sections]), text: concatBytes(texts), systemTexts }
 }
 
 /** Code-unit order of terms (JavaScript's default string order), the order of every term list. */
@@ -285,7 +285,13 @@ export interface PartialLayout {
   sections: [number, number][]
 }
 
-/** The byte ranges of a partial's docs section and shard sections, from its head. */
+/** Bytes enough to hold the head of a partial with up to 64 shards (magic, version, sizes). */
+export const PARTIAL_HEAD_BYTES = 4 + 3 * 5 + 64 * 5
+
+/**
+ * The byte ranges of a partial's docs section and shard sections, from its head (the first
+ * `PARTIAL_HEAD_BYTES` bytes are enough: a range read need not fetch the whole object).
+ */
 export function partialLayout(bytes: Uint8Array): PartialLayout {
   const r = new ByteReader(bytes)
   readMagic(r, MAGIC.partial, 'partial')
@@ -293,11 +299,10 @@ export function partialLayout(bytes: Uint8Array): PartialLayout {
   if (version !== VERSION) throw new Error(`search partial version ${version}, expected ${VERSION}`)
   const shards = r.varint()
   const docsLength = r.varint()
-  const docs: [number, number] = [r.pos, r.pos + docsLength]
-  r.pos += docsLength
   const lengths: number[] = []
   for (let k = 0; k < shards; k++) lengths.push(r.varint())
-  let at = r.pos
+  const docs: [number, number] = [r.pos, r.pos + docsLength]
+  let at = docs[1]
   const sections = lengths.map((n) => {
     const range: [number, number] = [at, at + n]
     at += n

@@ -13,11 +13,14 @@
  * (a permanent error) is recorded under `jobs/` and reported in `coverage.missing` with its error.
  */
 import { ParquetLayoutError, planSlices, type RowRange } from '../../shared/parquet.ts'
+import { searchPartialBuild } from '../../shared/search/partial.ts'
+import { type SearchRowInput, searchRowFromTrace } from '../../shared/search/rows.ts'
 import { emptyStats, finalizeStats, mergeStats, statsAddRow, statsFromJson } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
 import type { Coverage, Stats, TraceSummary } from '../../shared/types.ts'
 import { HttpProblem } from '../problem.ts'
 import type { DataContext, RevisionInfo } from './context.ts'
+import { SEARCH_SHARDS, searchSliceKey, searchSliceStore } from './search-index.ts'
 import { SharedWork } from './shared-work.ts'
 
 /** A Queue message: compute one slice. */
@@ -31,6 +34,8 @@ export interface SliceMessage {
   revived?: number
   /** Not a slice: one step of the config's page-map job (workers/data/page-map.ts); start/end are 0. */
   pageMap?: boolean
+  /** Not a slice: a search index job (workers/data/search-index.ts): -1 the manifest, k the merge of shard k. */
+  search?: number
 }
 
 /** A slice that failed permanently (R2 `jobs/<base>/failed/<slice>.json`). */
@@ -100,24 +105,34 @@ async function loadAll<T>(ctx: DataContext, keys: string[], parse: (text: string
   return out
 }
 
-/** Compute and store one slice's partial stats and summaries (idempotent). */
+/**
+ * Compute and store one slice's partial stats, summaries and partial search index (idempotent: a slice whose
+ * stats and search partial both exist is skipped; one missing either is computed again).
+ */
 export async function computeSlice(ctx: DataContext, config: string, range: RowRange): Promise<void> {
   const info = await ctx.revision()
   const base = sliceBase(info, config)
   const statsKey = `partials/${base}/stats/${sliceName(range)}.json`
-  if (await ctx.storage.exists(statsKey)) return
+  if ((await ctx.storage.exists(statsKey)) && (await ctx.storage.exists(searchSliceKey(base, range)))) return
   const file = await ctx.file(config)
-  // Parse inside the memory reservation: the rows and their parsed forms are alive together.
-  const { summariesJson, statsJson } = await ctx.withRows(config, range, false, (rows) => {
+  // Parse inside the memory reservation: the rows, their parsed forms and the search partial are alive together.
+  const { summariesJson, statsJson, search } = await ctx.withRows(config, range, false, (rows) => {
     const stats = emptyStats({ ...info, config, rowsTotal: file.rows })
     const summaries: TraceSummary[] = []
+    const searchRows: SearchRowInput[] = []
     for (const row of rows) {
       const parsed = parseRow(row, { ...info, config }, { lazyContent: true })
       statsAddRow(stats, parsed)
       summaries.push(parsed.trace.summary)
+      searchRows.push(searchRowFromTrace(parsed.trace))
     }
-    return { summariesJson: JSON.stringify(summaries), statsJson: JSON.stringify(finalizeStats(stats)) }
+    return {
+      summariesJson: JSON.stringify(summaries),
+      statsJson: JSON.stringify(finalizeStats(stats)),
+      search: searchPartialBuild(searchRows, SEARCH_SHARDS),
+    }
   })
+  await searchSliceStore(ctx, base, range, search)
   // Summaries first: a stats partial's presence promises its summaries exist.
   await ctx.storage.putStrict(`partials/${base}/summaries/${sliceName(range)}.json`, summariesJson)
   await ctx.storage.putStrict(statsKey, statsJson)

@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { blockMemoryBytes, blockTotals } from '../data/block-cache.ts'
 import { memoBytes } from '../data/context.ts'
 import { pageMapProgress } from '../data/page-map.ts'
+import { searchProgress } from '../data/search-index.ts'
 import { sliceProgress } from '../data/slices.ts'
 import { storageTotals } from '../data/storage.ts'
 import type { AppEnv } from '../env.ts'
@@ -20,6 +21,12 @@ const startedAt = new Date().toISOString()
 
 function ratio(hits: number, total: number): number | null {
   return total > 0 ? Math.round((hits / total) * 1000) / 1000 : null
+}
+
+/** Progress of a config's search index (without the lists of what is missing). */
+async function searchHealth(data: AppEnv['Variables']['data'], config: string) {
+  const { missing: _m, missingShards: _s, ...progress } = await searchProgress(data, config)
+  return progress
 }
 
 export const health = new Hono<AppEnv>().get('/', async (c) => {
@@ -45,6 +52,7 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
         },
         // Summaries are written with their slice's stats partial: the same coverage.
         summaries: { complete: p.missing.length === 0 },
+        search: await searchHealth(data, config.name),
         // Files without a page index: the page map the Queue builds before traces can be read (issue 11).
         pageMap: await pageMapProgress(data, config.name),
       }

@@ -17,6 +17,8 @@ import {
   OEmbedSchema,
   ProblemSchema,
   SameTaskListSchema,
+  SearchAnswerSchema,
+  SearchHitSchema,
   StatsSchema,
   StatsSetSchema,
   StepSchema,
@@ -33,6 +35,7 @@ import { FAILURES_LIMIT_DEFAULT, FAILURES_LIMIT_MAX, failuresQuery } from './fai
 import { healthQuery } from './health.ts'
 import { oembedQuery } from './oembed.ts'
 import { SAME_TASK_LIMIT, sameTaskQuery } from './same-task.ts'
+import { searchQuery } from './search.ts'
 import { statsQuery } from './stats.ts'
 import { traceParams, traceQuery } from './trace.ts'
 import { tracesQuery } from './traces.ts'
@@ -47,6 +50,8 @@ const COMPONENTS = {
   FailureList: FailureListSchema,
   TraceList: TraceListSchema,
   TraceSummary: TraceSummarySchema,
+  SearchAnswer: SearchAnswerSchema,
+  SearchHit: SearchHitSchema,
   Trace: TraceSchema,
   Step: StepSchema,
   TraceExport: TraceExportSchema,
@@ -221,6 +226,15 @@ export function openApiDocument(): Record<string, unknown> {
         'Filters combine with AND. `limit` <= 100 (default 20). Page with `offset`, or with the opaque `cursor` from `nextCursor` / `Link: rel="next"` (same pages; not both at once). A cursor is valid for the same filters at the same revision only: otherwise 400 naming `cursor`.',
         parameters(tracesQuery, 'query'),
         json(ref('TraceList'), 'A page of TraceSummary', {
+          ...dataHeaders,
+          Link: { $ref: '#/components/headers/Link' },
+        }),
+      ),
+      '/api/search': op(
+        'Full-text search over every message',
+        'Words, "quoted phrases" and prefixes (`foo*`) must all occur in one message (AND; case-insensitive, Unicode NFKC; at most 8 terms, 200 characters). Hits are messages ranked by BM25 (k1 = 1.2, b = 0.75; document frequencies over the configs searched), ties by config, id, message; each names its replay `step` and carries a plain-text snippet with match offsets. `role` restricts the fields (`system`, `human`, `gpt` answer text, `think`, `call`, `tool`): a message matches when one of its matched terms occurs in one of them. `tool`: messages involving the tool; `error`: rows as `/api/traces` filters them. Page with the opaque `cursor` (`next` / `Link: rel="next"`). While the index of a searched config is being built: 503 `index-pending` with Retry-After and the build progress.',
+        parameters(searchQuery, 'query'),
+        json(ref('SearchAnswer'), 'A page of hits', {
           ...dataHeaders,
           Link: { $ref: '#/components/headers/Link' },
         }),
