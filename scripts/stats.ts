@@ -8,7 +8,7 @@
  * Flags: --file F --config C | --dataset-dir D; --dataset NAME (default the real repo id), --revision SHA
  * (default: derived from the directory's content, or "local"), --budget-mb N (decoded bytes per slice),
  * --sample (label the output as the generated sample; automatic with a sample card), --threads N (worker
- * threads; default every core; the output is byte-identical for any N), --quiet, --pretty, --help.
+ * threads; default every core, fewer for a small file; the output is byte-identical for any N), --quiet, --pretty, --help.
  */
 import { basename, dirname, join, resolve } from 'node:path'
 import { DEFAULT_DATASET } from '../shared/dataset.ts'
@@ -30,7 +30,8 @@ dataset directory) to stdout; progress goes to stderr.
   --dataset NAME    dataset id to report (default ${DEFAULT_DATASET})
   --revision SHA    revision to report (default: derived from the directory's content, or "local")
   --budget-mb N     decoded megabytes per slice (default ${DEFAULT_SLICE_BUDGET / 2 ** 20})
-  --threads N       worker threads (default: every core, ${defaultThreads()} here); output identical for any N
+  --threads N       worker threads (default: every core, ${defaultThreads()} here, fewer for a small file);
+                    the output is identical for any N
   --sample          label the output as the generated sample (automatic with a sample card)
   --quiet           no progress on stderr
   --pretty          indented JSON
@@ -55,8 +56,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE)
     return
   }
-  const threads = flagInt('threads', flags.threads, defaultThreads())
-  if (threads < 1) throw new Error(`flag "--threads" must be at least 1, got "${flags.threads}"`)
+  // Absent: every core (fewer for a small file), decided per file.
+  const threads = flagInt('threads', flags.threads)
+  if (threads !== undefined && threads < 1)
+    throw new Error(`flag "--threads" must be at least 1, got "${flags.threads}"`)
   const budgetBytes = flagInt('budget-mb', flags['budget-mb'], DEFAULT_SLICE_BUDGET / 2 ** 20) * 2 ** 20
   const quiet = flags.quiet === true
   const indent = flags.pretty === true ? 2 : undefined

@@ -16,7 +16,10 @@ import { defaultThreads, planThreadRanges, statsOnThreads } from './stats-thread
 export interface FileStatsOptions extends RowContext {
   budgetBytes?: number
   quiet?: boolean
-  /** Worker threads (default: every core); 1 scans in this thread. The output is the same for any count. */
+  /**
+   * Worker threads (default: every core, fewer for a small file); 1 scans in this thread. The output is the same
+   * for any count.
+   */
   threads?: number
 }
 
@@ -31,7 +34,8 @@ export async function statsFromParquetFile(path: string, options: FileStatsOptio
     config: rest.config,
   }
   const progress = createProgress(`stats ${options.config}`, source.rows, { quiet, unit: 'rows' })
-  const threads = Math.max(1, wanted ?? defaultThreads())
+  // Explicit --threads N is obeyed; by default a small file stays on this thread (a thread's start-up costs more).
+  const threads = Math.max(1, wanted ?? defaultThreads(source.metadata))
   const ranges = threads > 1 ? planThreadRanges(source.metadata, threads) : []
   let stats: Stats
   if (ranges.length > 1) {

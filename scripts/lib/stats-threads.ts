@@ -11,9 +11,18 @@ import { mergeStats, statsFromJson } from '../../shared/stats.ts'
 import type { RowContext } from '../../shared/trace.ts'
 import type { Stats } from '../../shared/types.ts'
 
-/** Threads when `--threads` is not given: every core the process may use. */
-export function defaultThreads(): number {
-  return availableParallelism()
+/** Decoded bytes worth a thread of their own (a thread's start-up, module loading included, is ~0.2 s of CPU). */
+const BYTES_PER_THREAD = 32 * 2 ** 20
+
+/**
+ * Threads when `--threads` is not given: every core the process may use, but no more than the file's decoded
+ * size gives work for (`BYTES_PER_THREAD` each) when its metadata is known.
+ */
+export function defaultThreads(metadata?: FileMetaData): number {
+  const cores = availableParallelism()
+  if (!metadata) return cores
+  const bytes = parquetRowGroups(metadata).reduce((n, g) => n + g.uncompressedBytes, 0)
+  return Math.max(1, Math.min(cores, Math.ceil(bytes / BYTES_PER_THREAD)))
 }
 
 /** Ranges per thread when a file has few row groups (small enough to balance, big enough to start cheaply). */
