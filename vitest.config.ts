@@ -47,6 +47,9 @@ export default defineConfig({
           name: 'site',
           environment: 'node',
           include: ['test/site/**/*.test.ts'],
+          // One file at a time: they share one build (dist/site, rebuilt when stale) and each runs wrangler dev
+          // and Chromium; two at once would race on the build and starve each other on a 2-core runner.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
         },
