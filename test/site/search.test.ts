@@ -354,6 +354,8 @@ describe('search', () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     expect(overflow, `/search/ scrolls sideways by ${overflow}px`).toBeLessThanOrEqual(0)
     await screenshot(page, 'phone-search.png')
+    await page.locator('#hits li.hit').first().scrollIntoViewIfNeeded()
+    await screenshot(page, 'phone-search-hits.png')
     expect(errors).toEqual([])
     await page.close()
   })
