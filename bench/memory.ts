@@ -1,18 +1,30 @@
 /**
  * `npm run bench -- --only memory` (and `--only coldload`): the Worker under `wrangler dev` over a full-scale kimi
- * file written the way Hugging Face `datasets` writes parquet, cold R2, with the isolate's heap read over the
- * devtools inspector (`Runtime.getHeapUsage` every 100 ms: `usedSize` + `backingStorageSize` +
- * `embedderHeapUsedSize`, RECIPES.md). A deployed Worker gets 128 MB for all of it; `wrangler dev` enforces nothing.
+ * file in each layout real writers produce (`--layout datasets|pyarrow-defaults|pyarrow-rg1000|all`, default all,
+ * one after the other, each with a fresh `wrangler dev` and cold R2; bench/lib/memory-layouts.ts writes the
+ * files), with the isolate's heap read over the devtools inspector (`Runtime.getHeapUsage` every 100 ms: `usedSize`
+ * + `backingStorageSize` + `embedderHeapUsedSize`, RECIPES.md). A deployed Worker gets 128 MB for all of it;
+ * `wrangler dev` enforces nothing.
  *
  * Workloads, in order, each with its own peak:
+ *   (m) files without a page index only (the pyarrow layouts): first contact (`/api/health` opens the files and
+ *       starts the page-map Queue job), then a handful of cold `/api/trace/:id` that must each answer 503
+ *       `page-map-pending` with Retry-After (never 500), then `/api/health` polled until every config's page map is
+ *       complete: how long the map took through the Queue, and the peak meanwhile;
  *   (a) cold traffic while stats compute: `/api/stats?config=kimi` once (starts the Queue fan-out), then at once
  *       240 distinct cold `/api/trace/:id` at concurrency 8 (the largest rows included); every non-200 counted;
  *   (b) `/api/stats?config=kimi` polled until `complete: true` (or the timeout);
  *   (c) 500 distinct cold traces at concurrency 8 (none requested before in the run; the largest rows included);
  *   (d) 100 `/api/traces` list pages (offsets, filters, cursors);
  *   (e) the whole-config export `/api/export.jsonl?config=kimi&format=openai`, following `Link: rel="next"`.
- * `coldload` runs (a) only. Fails (non-zero exit from run.ts) when the overall isolate peak exceeds 128 MB
- * (target 96 MB), when (a) had a non-200 answer, or when stats never completed: the issue's "Done when".
+ * `coldload` runs (m) and (a) only. Then, per layout, "traces exact": 30 of (c)'s cold traces (the 10 largest rows
+ * among them) equal the documents computed in Node from the same file by hyparquet + `traceFromRow`; "stats
+ * exact": the complete `/api/stats?config=kimi` equals the stats CLI's output for that file and revision
+ * (bench/lib/memory-exact.ts). One summary table over the layouts at the end.
+ *
+ * Fails (non-zero exit from run.ts) when a layout's isolate peak exceeds 128 MB (target 96 MB), when (a) had a
+ * non-200 answer, when stats never completed, when a page map never completed or a trace answered other than 503
+ * `page-map-pending` + Retry-After while it was pending, or when traces or stats were not exact.
  *
  * V8 under a heap limit: a deployed isolate's V8 runs under its 128 MB limit and collects garbage before it gets
  * there; `wrangler dev` runs it unlimited, so garbage (dead strings, spent ArrayBuffers) piles up to ~150–210 MB
@@ -21,11 +33,10 @@
  * half the deployed limit): V8 must collect to stay within it, and a Worker whose live data did not fit would
  * crash with out-of-memory and fail requests, which the workloads count. `--v8-flags ""` measures unlimited.
  *
- * Data: `bench/write_datasets_layout.py` rewrites the generated sample (`.cache/bench-full`) with `datasets` into
- * `.cache/bench-full-datasets` once (python3 + `pip install pyarrow datasets`); without them the generated sample's
- * own layout (hyparquet-writer) is used and labelled as such.
+ * Data: python3 with pyarrow (and `datasets` for its layout) rewrites the generated sample (`.cache/bench-full`)
+ * into `.cache/bench-full-<layout>` once; without them the generated sample's own layout (hyparquet-writer) is used
+ * and labelled as such. Row ids and sizes come from the generated sample (same rows, same order: checked).
  */
-import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import {
   existsSync,
@@ -43,7 +54,13 @@ import { stripVTControlCharacters } from 'node:util'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { startFakeHub } from '../scripts/dev/fake-hub.ts'
 import { freePort, startWranglerDev } from '../scripts/dev/wrangler-dev.ts'
+import { readDatasetDir } from '../scripts/lib/dataset-dir.ts'
+import { DEFAULT_DATASET } from '../shared/dataset.ts'
 import { parquetRowGroups } from '../shared/parquet.ts'
+import type { Trace } from '../shared/types.ts'
+import { cliStats, jsonDifference, referenceTraces } from './lib/memory-exact.ts'
+import { type MemoryData, type MemoryLayout, prepareLayoutData } from './lib/memory-layouts.ts'
+import { snapshotWorker } from './lib/worker-snapshot.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const MB = 2 ** 20
@@ -62,65 +79,6 @@ const say = (line: string) => process.stdout.write(`  ${line}\n`)
 // ---------------------------------------------------------------------------------------------------------------
 // Data
 
-/** The dataset directory the bench serves, and what wrote its parquet. */
-export interface MemoryData {
-  dir: string
-  /** e.g. "datasets 5.0.1, pyarrow 25.0.1 (Dataset.to_parquet)" or the generated sample's writer. */
-  layout: string
-  /** True when the files were written by `datasets`. */
-  datasetsLayout: boolean
-}
-
-/** The `datasets`-written copy of `sampleDir` (made once), or the sample itself when Python cannot make it. */
-export function prepareMemoryData(sampleDir: string): MemoryData {
-  const out = `${sampleDir}-datasets`
-  const marker = join(out, '.layout.json')
-  const describe = (): MemoryData => {
-    const layout = JSON.parse(readFileSync(marker, 'utf8')) as { writer?: string }[]
-    return {
-      dir: out,
-      layout: `${layout[0]?.writer ?? 'datasets'} (Dataset.to_parquet)`,
-      datasetsLayout: true,
-    }
-  }
-  // A rewrite older than the sample it came from (the sample was regenerated) is stale: make it again.
-  const source = join(sampleDir, 'data', CONFIG, 'train.parquet')
-  if (existsSync(marker) && existsSync(source) && statSync(source).mtimeMs > statSync(marker).mtimeMs) {
-    process.stderr.write(`memory: ${out} is older than ${sampleDir}: rewriting it\n`)
-    rmSync(out, { recursive: true, force: true })
-  }
-  if (existsSync(marker)) return describe()
-  const check = spawnSync('python3', ['-c', 'import datasets, pyarrow'], { encoding: 'utf8' })
-  if (check.status === 0) {
-    process.stderr.write(
-      `memory: rewriting ${sampleDir} with datasets' to_parquet into ${out} (once; a few minutes)\n`,
-    )
-    const t = performance.now()
-    const run = spawnSync('python3', [join(ROOT, 'bench/write_datasets_layout.py'), sampleDir, out], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    })
-    if (run.status === 0 && existsSync(marker)) {
-      process.stderr.write(`memory: rewritten in ${Math.round((performance.now() - t) / 1000)} s\n`)
-      return describe()
-    }
-    process.stdout.write(
-      `  NOTE: bench/write_datasets_layout.py failed (exit ${run.status}): using the generated sample's own layout\n`,
-    )
-  } else {
-    const why = (check.error?.message ?? check.stderr.trim().split('\n').pop() ?? '').trim()
-    process.stdout.write(
-      `  NOTE: python3 with datasets + pyarrow is not available (${why || `exit ${check.status}`}): the files are NOT\n` +
-        `        written by datasets; using the generated sample's own layout (hyparquet-writer). For the real\n` +
-        '        layout: pip install pyarrow datasets, then rerun.\n',
-    )
-  }
-  return {
-    dir: sampleDir,
-    layout: 'generated sample (hyparquet-writer 0.17), NOT the datasets layout',
-    datasetsLayout: false,
-  }
-}
-
 /** Ids and conversation bytes (UTF-8 of every `from` and `value`) of each row of a file, cached by size + mtime. */
 async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] }> {
   const st = statSync(path)
@@ -132,16 +90,18 @@ async function rowSizes(path: string): Promise<{ ids: string[]; bytes: number[] 
   const metadata = await parquetMetadataAsync(file)
   const ids = (await parquetReadObjects({ file, metadata, columns: ['id'] })).map((r) => String(r.id))
   const bytes: number[] = []
-  // Bounded slices (100 rows), never a whole row group at once. (hyparquet decodes STRING columns even with
-  // utf8: false, so the bytes are counted from the strings.)
+  // Bounded slices (100 rows) where an offset index lets hyparquet read only their pages; a group without one is
+  // decoded whole by any read of it, so it is read once. (hyparquet decodes STRING columns even with utf8: false,
+  // so the bytes are counted from the strings.)
   for (const group of parquetRowGroups(metadata)) {
-    for (let s = group.start; s < group.start + group.rows; s += 100) {
+    const step = group.offsetIndex ? 100 : group.rows
+    for (let s = group.start; s < group.start + group.rows; s += step) {
       const rows = await parquetReadObjects({
         file,
         metadata,
         columns: ['conversations'],
         rowStart: s,
-        rowEnd: Math.min(group.start + group.rows, s + 100),
+        rowEnd: Math.min(group.start + group.rows, s + step),
         useOffsetIndex: true,
       })
       for (const row of rows) {
@@ -444,7 +404,13 @@ interface Outcome {
 
 const nonOk = (o: Outcome) => Object.values(o.failures).reduce((n, v) => n + v, 0)
 
-async function getMany(urls: string[], concurrency: number, timeoutMs = 180_000): Promise<Outcome> {
+/** GET every URL, `concurrency` at a time; the 200 bodies of the URLs `kept` has keys for are stored in it. */
+async function getMany(
+  urls: string[],
+  concurrency: number,
+  timeoutMs = 180_000,
+  kept?: Map<string, string | null>,
+): Promise<Outcome> {
   const out: Outcome = {
     requests: urls.length,
     ok: 0,
@@ -473,6 +439,7 @@ async function getMany(urls: string[], concurrency: number, timeoutMs = 180_000)
         out.responseBytes += buf.byteLength
         status = String(res.status)
         if (res.status !== 200) body = new TextDecoder().decode(buf.slice(0, 600))
+        else if (kept?.has(url)) kept.set(url, new TextDecoder().decode(buf))
       } catch (err) {
         // No answer at all, or headers (status) then a body that broke off (workerd dropped the connection).
         status = res ? `${res.status} + broken body` : 'no answer'
@@ -697,6 +664,171 @@ async function exportAll(base: string): Promise<{
   }
 }
 
+/** A config's page-map job as `/api/health` reports it (`configs.<c>.pageMap`). */
+interface PageMapProgress {
+  needed: boolean
+  complete: boolean
+  bytesDone: number
+  bytesTotal: number
+}
+
+async function getHealth(
+  base: string,
+): Promise<{ status: number; maps: Record<string, PageMapProgress> | null; text: string }> {
+  try {
+    const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(60_000) })
+    const text = await res.text()
+    try {
+      const body = JSON.parse(text) as { configs?: Record<string, { pageMap?: PageMapProgress }> }
+      const maps: Record<string, PageMapProgress> = {}
+      for (const [config, c] of Object.entries(body.configs ?? {})) if (c.pageMap) maps[config] = c.pageMap
+      return { status: res.status, maps: Object.keys(maps).length ? maps : null, text }
+    } catch {
+      return { status: res.status, maps: null, text }
+    }
+  } catch (err) {
+    return { status: 0, maps: null, text: `${(err as Error).name}: ${(err as Error).message}` }
+  }
+}
+
+/** What the cold traces sent while the page map was pending got. */
+interface PendingCheck {
+  requests: number
+  /** 503, problem+json, type `…page-map-pending`, Retry-After a positive number of seconds. */
+  pending503: number
+  /** Every other answer, by "status type". */
+  other: Record<string, number>
+  examples: string[]
+  retryAfter: number[]
+}
+
+/** What (m) found. */
+interface PageMapRun {
+  /** Configs whose file needs a page map (health's `needed`). */
+  needed: string[]
+  complete: boolean
+  /** First contact to every needed map complete (health polled every second). */
+  seconds: number
+  perConfig: Record<string, { seconds: number | null; bytesTotal: number }>
+  healthPolls: number
+  healthNon200: Record<string, number>
+  pending: PendingCheck
+  stoppedBecause: string | null
+}
+
+/** Cold traces while the page map is pending: each answer classified (see PendingCheck). */
+async function pendingTraces(urls: string[], concurrency: number): Promise<PendingCheck> {
+  const out: PendingCheck = { requests: urls.length, pending503: 0, other: {}, examples: [], retryAfter: [] }
+  let next = 0
+  const worker = async () => {
+    for (;;) {
+      const url = urls[next++]
+      if (url === undefined) return
+      let key: string
+      let detail = ''
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(120_000) })
+        const text = await res.text()
+        let type = ''
+        try {
+          type = String((JSON.parse(text) as { type?: unknown }).type ?? '')
+        } catch {
+          type = '(not JSON)'
+        }
+        const retryAfter = Number(res.headers.get('retry-after'))
+        const problem = (res.headers.get('content-type') ?? '').includes('application/problem+json')
+        if (res.status === 503 && /page-map-pending$/.test(type) && retryAfter > 0 && problem) {
+          out.pending503++
+          if (!out.retryAfter.includes(retryAfter)) out.retryAfter.push(retryAfter)
+          continue
+        }
+        key = `${res.status} ${type || '-'}${res.status === 503 && !(retryAfter > 0) ? ' (no Retry-After)' : ''}`
+        detail = text.replace(/\s+/g, ' ').slice(0, 300)
+      } catch (err) {
+        key = 'no answer'
+        detail = `${(err as Error).name}: ${(err as Error).message}`
+      }
+      out.other[key] = (out.other[key] ?? 0) + 1
+      if (out.examples.length < 3) out.examples.push(`${key} ${new URL(url).pathname}: ${detail}`)
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return out
+}
+
+/**
+ * (m): first contact through `/api/health` (it opens every config's file: the page-map jobs start), the cold
+ * traces sent while the maps are pending, then health polled every second until every needed map is complete.
+ */
+async function pageMapToCompletion(
+  base: string,
+  pendingUrls: string[],
+  timeoutMs: number,
+): Promise<PageMapRun> {
+  const t0 = performance.now()
+  const run: PageMapRun = {
+    needed: [],
+    complete: false,
+    seconds: 0,
+    perConfig: {},
+    healthPolls: 0,
+    healthNon200: {},
+    pending: { requests: 0, pending503: 0, other: {}, examples: [], retryAfter: [] },
+    stoppedBecause: null,
+  }
+  const since = () => Math.round((performance.now() - t0) / 100) / 10
+  const poll = async () => {
+    const h = await getHealth(base)
+    run.healthPolls++
+    if (h.status !== 200) run.healthNon200[String(h.status)] = (run.healthNon200[String(h.status)] ?? 0) + 1
+    for (const [config, p] of Object.entries(h.maps ?? {})) {
+      if (!p.needed) continue
+      if (!run.needed.includes(config)) run.needed.push(config)
+      const entry = run.perConfig[config] ?? { seconds: null, bytesTotal: 0 }
+      run.perConfig[config] = entry
+      entry.bytesTotal = Math.max(entry.bytesTotal, p.bytesTotal)
+      if (p.complete && entry.seconds === null) entry.seconds = since()
+    }
+    return h
+  }
+  const first = await poll()
+  if (!first.maps) {
+    run.stoppedBecause = `/api/health answered ${first.status} without page-map progress: ${first.text.slice(0, 200)}`
+    return run
+  }
+  if (run.needed.length === 0) {
+    run.complete = true
+    return run
+  }
+  run.pending = await pendingTraces(pendingUrls, 3)
+  let lastPrint = 0
+  for (;;) {
+    const waiting = run.needed.filter((c) => run.perConfig[c]?.seconds === null)
+    if (waiting.length === 0) {
+      run.complete = true
+      run.seconds = since()
+      return run
+    }
+    const elapsed = performance.now() - t0
+    if (elapsed > timeoutMs) {
+      run.seconds = since()
+      run.stoppedBecause = `timeout after ${timeoutMs / 60_000} min (still building: ${waiting.join(', ')})`
+      return run
+    }
+    await sleep(1000)
+    const h = await poll()
+    if (elapsed - lastPrint >= 30_000) {
+      lastPrint = elapsed
+      say(
+        `(m) page maps after ${Math.round(elapsed / 1000)} s: ${Object.entries(h.maps ?? {})
+          .filter(([, p]) => p.needed)
+          .map(([c, p]) => `${c} ${p.complete ? 'complete' : `${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB`}`)
+          .join(', ')}`,
+      )
+    }
+  }
+}
+
 /** `/api/traces` URLs: offsets, page sizes, filters and (where the API offers one) a cursor. */
 function listUrls(base: string, rows: number, categories: string[]): string[] {
   const filters = [
@@ -822,29 +954,58 @@ function logDigest(log: string): LogDigest {
 
 /** Options of {@link benchMemory}. */
 export interface MemoryBenchOptions {
-  /** Only workload (a): the cold-load headline check. */
+  /** Only workloads (m) and (a): the cold-load headline check. */
   coldloadOnly?: boolean
   /** Give up on (b) after this many minutes (default 15). */
   statsTimeoutMin?: number
+  /** Give up on (m), the page map, after this many minutes (default 30). */
+  pageMapTimeoutMin?: number
   /** Requests in flight for (a) and (c) (default 8). */
   concurrency?: number
   /** V8 flags for workerd (default DEFAULT_V8_FLAGS; "" for none). */
   v8Flags?: string
+  /** The Worker sources to serve (bench/lib/worker-snapshot.ts; default the checkout itself). */
+  workerDir?: string
 }
 
 /** V8 flags of the measured isolate by default: a heap limit, as deployed (see the file comment). */
 export const DEFAULT_V8_FLAGS = '--max-old-space-size=64 --max-semi-space-size=2'
 
+/** One layout's line of the summary table. */
+export interface MemorySummary {
+  layout: MemoryLayout
+  /** The writer and its settings, e.g. "pyarrow 25.0.1 (pyarrow.parquet.write_table(table, path))". */
+  writer: string
+  written: boolean
+  rowGroups: number
+  /** Row groups with an offset index, of all. */
+  pageIndex: string
+  /** (m): seconds from first contact until every page map was complete; null: none needed; "never". */
+  pageMapSeconds: number | null | 'never'
+  /** (m): cold traces answered 503 page-map-pending + Retry-After, of those sent; null: not run. */
+  pending: string | null
+  /** Isolate peaks (MB) per workload key (m, a, b, c, d, e) and `overall`; null: no heap sample in the window. */
+  peaksMB: Record<string, number | null>
+  /** Non-200 answers of (a), (c), (d). */
+  non200: { a: number; c: number | null; d: number | null }
+  statsComplete: boolean | null
+  tracesExact: string
+  statsExact: string
+  passed: boolean
+}
+
 /** Results of {@link benchMemory}: figures for the results JSON and the reasons it failed (empty: passed). */
 export interface MemoryBench {
   results: Record<string, unknown>
   failures: string[]
+  summary: MemorySummary
 }
 
 /** Run the memory / cold-load bench over a dataset directory (see the file comment). */
 export async function benchMemory(data: MemoryData, options: MemoryBenchOptions = {}): Promise<MemoryBench> {
   const concurrency = options.concurrency ?? 8
   const statsTimeoutMs = (options.statsTimeoutMin ?? 15) * 60_000
+  const pageMapTimeoutMs = (options.pageMapTimeoutMin ?? 30) * 60_000
   const file = join(data.dir, 'data', CONFIG, 'train.parquet')
   let generator = 'unknown generator'
   try {
@@ -860,8 +1021,9 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   const results: Record<string, unknown> = {
     generator,
     dataset: data.dir,
+    layoutName: data.layoutName,
     layout: data.layout,
-    datasetsLayout: data.datasetsLayout,
+    layoutWritten: data.written,
   }
   const failures: string[] = []
   say(`data: ${file} (${mb(statSync(file).size)} MB), rows from the ${generator}, written by ${data.layout}`)
@@ -893,13 +1055,34 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     `layout: ${fmt(Number(md.num_rows))} rows in ${groups.length} row groups (rows per group ${[...new Set(groups.map((g) => g.rows))].slice(0, 4).join(', ')}${groups.length > 4 ? ', …' : ''}), offset index in ${withIndex}/${groups.length} groups; codecs ${[...new Set([...codecs].map((c) => c.split(':')[1]))].join(', ')}`,
   )
 
-  const sizes = await rowSizes(file)
+  // Ids and sizes from the generated sample the layout was written from (cached; the same rows for every
+  // layout), after checking that the layout's file holds the same ids in the same order.
+  const sizes = await rowSizes(join(data.sourceDir, 'data', CONFIG, 'train.parquet'))
+  if (data.dir !== data.sourceDir) {
+    const ids = await parquetReadObjects({
+      file: await asyncBufferFromFile(file),
+      metadata: md,
+      columns: ['id'],
+    })
+    const at = ids.findIndex((r, i) => String(r.id) !== sizes.ids[i])
+    if (ids.length !== sizes.ids.length || at >= 0)
+      throw new Error(
+        `${file} does not hold the rows of ${data.sourceDir} in order (${ids.length} vs ${sizes.ids.length} rows; first difference at row ${at})`,
+      )
+  }
   const order = sizes.ids.map((_, i) => i).sort((a, b) => (sizes.bytes[b] ?? 0) - (sizes.bytes[a] ?? 0))
   const largest = order.slice(0, 20)
   const rest = shuffled(order.slice(20), 8)
   // The 20 largest rows: the odd ranks go to (a), the even ones (the largest) to (c). Nothing is requested twice.
+  // The last 6 of the shuffle are (m)'s, sent while a page map is pending.
   const coldA = [...largest.filter((_, k) => k % 2 === 1), ...rest.slice(0, 230)].slice(0, 240)
-  const coldC = [...largest.filter((_, k) => k % 2 === 0), ...rest.slice(230, 720)].slice(0, 500)
+  const coldC = [
+    ...largest.filter((_, k) => k % 2 === 0),
+    ...rest.slice(230, Math.min(720, rest.length - 6)),
+  ].slice(0, 500)
+  const coldM = rest.slice(-6)
+  // Traces exact: (c)'s first 30 (its 10 largest rows among them) against documents computed in Node.
+  const exactRows = coldC.slice(0, 30)
   const rowBytes = (rows: number[]) => Math.max(...rows.map((r) => sizes.bytes[r] ?? 0))
   results.largestRowBytes = sizes.bytes[order[0] ?? 0] ?? 0
   say(
@@ -907,6 +1090,39 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   )
 
   const hub = await startFakeHub({ dir: data.dir })
+  // The references, computed before the Worker starts (CPU-heavy: not during the measured workloads).
+  let reference: Record<string, Trace> | null = null
+  let referenceStats: unknown = null
+  if (!options.coldloadOnly) {
+    const ctx = {
+      dataset: DEFAULT_DATASET,
+      revision: hub.sha,
+      sample: (await readDatasetDir(data.dir)).sample,
+      config: CONFIG,
+    }
+    try {
+      const r = referenceTraces(
+        file,
+        ctx,
+        exactRows.map((row) => ({ row, id: sizes.ids[row] as string })),
+      )
+      reference = r.traces
+      say(
+        `reference: ${exactRows.length} traces from the file by hyparquet + traceFromRow ${r.cached ? '(cached)' : `in ${r.seconds} s`}`,
+      )
+    } catch (err) {
+      failures.push(`reference traces: ${(err as Error).message.slice(0, 600)}`)
+    }
+    try {
+      const r = cliStats(file, CONFIG, hub.sha)
+      referenceStats = JSON.parse(r.text)
+      say(
+        `reference: node scripts/stats.ts --file ${file} --config ${CONFIG} --revision ${hub.sha.slice(0, 8)}… ${r.cached ? '(cached)' : `in ${r.seconds} s`}`,
+      )
+    } catch (err) {
+      failures.push(`stats CLI: ${(err as Error).message.slice(0, 600)}`)
+    }
+  }
   const persist = mkdtempSync(join(tmpdir(), 'hte-bench-memory-'))
   const inspectorPort = await freePort()
   if (!existsSync(join(ROOT, 'dist/site'))) {
@@ -919,6 +1135,7 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     vars: { HF_ENDPOINT: hub.url, RATE_LIMITS: 'off' },
     persistTo: persist,
     inspectorPort,
+    cwd: options.workerDir,
     logLevel: 'log', // request lines, and the Worker's own JSON log lines (console.log)
     timeoutMs: 180_000,
   })
@@ -970,7 +1187,53 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     line(what, p)
     return value
   }
+  const unindexed = withIndex < groups.length
+  let pageMap: PageMapRun | null = null
+  const kept = new Map<string, string | null>(
+    exactRows.map((r) => [`${base}/api/trace/${sizes.ids[r]}`, null]),
+  )
+  let workerStatsText: string | null = null
   try {
+    // (m) Files without a page index: the page-map job through the Queue, and cold traces while it runs.
+    if (unindexed) {
+      const m = await measure(
+        'm',
+        `first contact, ${coldM.length} cold traces while the page map is pending, then the page map through the Queue (health polled every 1 s)`,
+        () =>
+          pageMapToCompletion(
+            base,
+            coldM.map((r) => `${base}/api/trace/${sizes.ids[r]}`),
+            pageMapTimeoutMs,
+          ),
+      )
+      pageMap = m
+      results.pageMap = m
+      if (m.needed.length === 0) {
+        say(
+          `(m) no config needs a page map (every chunk without an offset index is within the slice budget): nothing pending`,
+        )
+      } else {
+        const p = m.pending
+        const others = Object.entries(p.other)
+          .map(([k, n]) => `${n}× ${k}`)
+          .join(', ')
+        const pendingLine = `${p.pending503}/${p.requests} cold traces answered 503 page-map-pending with Retry-After (${p.retryAfter.join(', ') || '-'} s) while the map was pending${others ? `; other answers: ${others}` : ''}`
+        say(`(m) ${pendingLine}`)
+        for (const e of p.examples) say(`    ${e}`)
+        if (p.requests === 0 || p.pending503 !== p.requests) failures.push(`(m) ${pendingLine}`)
+        const per = Object.entries(m.perConfig)
+          .map(([c, v]) => `${c} ${v.seconds ?? 'never'} s (${mb(v.bytesTotal)} MB walked)`)
+          .join(', ')
+        const mapLine = m.complete
+          ? `page maps complete through the Queue ${m.seconds} s after first contact: ${per}`
+          : `page maps did NOT complete: ${m.stoppedBecause}; ${per}`
+        say(`(m) ${mapLine}`)
+        for (const [st, n] of Object.entries(m.healthNon200)) say(`(m) ${n}× HTTP ${st} from /api/health`)
+        if (!m.complete) failures.push(mapLine)
+      }
+      if (m.stoppedBecause && m.needed.length === 0) failures.push(`(m) ${m.stoppedBecause}`)
+    }
+
     // (a) Cold traffic while stats compute.
     const whatA = `${coldA.length} distinct cold traces @${concurrency} while stats compute (largest row ${kb(rowBytes(coldA))})`
     const a = await measure('a', whatA, async () => {
@@ -1010,6 +1273,11 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
       for (const e of b.examples) say(`    ${e}`)
       results.stats = b
       if (!b.complete) failures.push(bLine.slice(4))
+      else {
+        // The complete document, for "stats exact" (answered from R2: no recomputation).
+        const done = await getStats(base)
+        workerStatsText = done.status === 200 && done.body?.complete === true ? done.text : null
+      }
 
       // (c) 500 cold traces.
       const whatC = `${coldC.length} distinct cold traces @${concurrency} (none requested before; largest row ${kb(rowBytes(coldC))})`
@@ -1017,6 +1285,8 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
         getMany(
           coldC.map((r) => `${base}/api/trace/${sizes.ids[r]}`),
           concurrency,
+          undefined,
+          kept,
         ),
       )
       say(`(c) ${describeOutcome(c)}`)
@@ -1123,11 +1393,168 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     await hub.close()
     rmSync(persist, { recursive: true, force: true })
     mkdirSync(join(ROOT, '.bench'), { recursive: true })
-    writeFileSync(join(ROOT, '.bench/memory-wrangler.log'), log)
-    say('wrangler output kept in .bench/memory-wrangler.log')
+    writeFileSync(join(ROOT, `.bench/memory-wrangler-${data.layoutName}.log`), log)
+    say(`wrangler output kept in .bench/memory-wrangler-${data.layoutName}.log`)
+  }
+
+  // Traces exact, stats exact.
+  let tracesExact = 'not checked (coldload)'
+  let statsExact = 'not checked (coldload)'
+  if (!options.coldloadOnly) {
+    const wrong: string[] = []
+    let equal = 0
+    if (reference) {
+      for (const [url, body] of kept) {
+        const id = decodeURIComponent(url.slice(url.lastIndexOf('/') + 1))
+        const expected = reference[id]
+        let why: string | null
+        if (!expected) why = 'no reference document'
+        else if (body === null) why = 'the Worker did not answer 200 in (c)'
+        else why = jsonDifference(JSON.parse(body), JSON.parse(JSON.stringify(expected)))
+        if (why === null) equal++
+        else wrong.push(`${id}: ${why}`)
+      }
+      tracesExact = `${equal}/${kept.size}`
+    } else tracesExact = 'no reference'
+    const largestChecked = Math.max(...exactRows.map((r) => sizes.bytes[r] ?? 0))
+    const tracesLine = `traces exact: ${tracesExact} cold traces of (c) equal hyparquet + traceFromRow over ${file} (largest row ${kb(largestChecked)})`
+    process.stdout.write(`  ${equal === kept.size && kept.size > 0 ? 'PASS' : 'FAIL'}: ${tracesLine}\n`)
+    for (const w of wrong.slice(0, 5)) say(`    ${w}`)
+    if (!(equal === kept.size && kept.size > 0)) failures.push(tracesLine)
+
+    let statsOk = false
+    let statsWhy: string
+    if (referenceStats === null) statsWhy = 'no stats CLI output'
+    else if (workerStatsText === null) statsWhy = 'the Worker never answered complete stats'
+    else {
+      const d = jsonDifference(JSON.parse(workerStatsText), referenceStats)
+      statsOk = d === null
+      statsWhy = d ?? ''
+    }
+    statsExact = statsOk ? 'equal' : 'DIFFERENT'
+    const statsLine = `stats exact: the complete /api/stats?config=${CONFIG} ${statsOk ? 'equals' : 'differs from'} node scripts/stats.ts --file ${file} --config ${CONFIG} --revision ${hub.sha.slice(0, 8)}…`
+    process.stdout.write(`  ${statsOk ? 'PASS' : 'FAIL'}: ${statsLine}\n`)
+    if (!statsOk) {
+      say(`    ${statsWhy}`)
+      failures.push(`${statsLine}: ${statsWhy}`)
+    }
+    results.exact = { traces: tracesExact, tracesWrong: wrong.slice(0, 20), stats: statsExact, statsWhy }
   }
   results.failures = failures
+
+  // A window without a single heap answer has no peak (the isolate was too busy to answer the inspector).
+  const peaksMB: Record<string, number | null> = {}
+  for (const [k, p] of Object.entries(peaks)) peaksMB[k] = p.samples > 0 ? mb(p.total) : null
+  const outcome = (key: string) => (results[key] as { nonOk?: number } | undefined)?.nonOk ?? null
+  const summary: MemorySummary = {
+    layout: data.layoutName,
+    writer: data.layout,
+    written: data.written,
+    rowGroups: groups.length,
+    pageIndex: `${withIndex}/${groups.length}`,
+    pageMapSeconds: !pageMap
+      ? null
+      : pageMap.needed.length === 0
+        ? null
+        : pageMap.complete
+          ? pageMap.seconds
+          : 'never',
+    pending:
+      pageMap && pageMap.needed.length > 0
+        ? `${pageMap.pending.pending503}/${pageMap.pending.requests}`
+        : null,
+    peaksMB,
+    non200: { a: outcome('coldload') ?? -1, c: outcome('coldTraces'), d: outcome('listPages') },
+    statsComplete: options.coldloadOnly ? null : (results.stats as StatsRun | undefined)?.complete === true,
+    tracesExact,
+    statsExact,
+    passed: failures.length === 0,
+  }
+  return { results, failures, summary }
+}
+
+/**
+ * The memory bench over each layout in turn (a fresh `wrangler dev` and cold R2 each), then one summary table.
+ * `sampleDir` is the generated sample the layouts are written from.
+ */
+export async function benchMemoryLayouts(
+  sampleDir: string,
+  layouts: readonly MemoryLayout[],
+  options: MemoryBenchOptions = {},
+): Promise<{ results: Record<string, unknown>; failures: string[] }> {
+  const results: Record<string, unknown> = {}
+  const failures: string[] = []
+  const summaries: MemorySummary[] = []
+  const worker = snapshotWorker(join(ROOT, '.cache/bench-memory/worker'))
+  results.worker = worker
+  say(
+    `Worker served from a copy of the sources (edits meanwhile cannot restart it): ${worker.commit}` +
+      (worker.uncommitted.length ? ` + uncommitted ${worker.uncommitted.join(', ')}` : ' (clean)'),
+  )
+  for (const layout of layouts) {
+    process.stdout.write(`\n### layout ${layout}\n`)
+    const data = prepareLayoutData(sampleDir, layout)
+    try {
+      const r = await benchMemory(data, { ...options, workerDir: worker.dir })
+      results[layout] = r.results
+      summaries.push(r.summary)
+      for (const f of r.failures) failures.push(`${layout}: ${f}`)
+      process.stdout.write(`  ${r.failures.length ? 'FAIL' : 'PASS'} (${layout})\n`)
+    } catch (err) {
+      const line = `${layout}: the bench itself failed: ${(err as Error).stack ?? (err as Error).message}`
+      failures.push(line)
+      results[layout] = { error: line }
+      process.stdout.write(`  FAIL: ${line}\n`)
+    }
+  }
+  results.summary = summaries
+  process.stdout.write(`\n${memorySummaryTable(summaries, options.coldloadOnly === true)}\n`)
   return { results, failures }
+}
+
+/** The summary table (markdown) of the layouts run. */
+export function memorySummaryTable(rows: MemorySummary[], coldloadOnly: boolean): string {
+  const keys = coldloadOnly ? ['m', 'a'] : ['m', 'a', 'b', 'c', 'd', 'e']
+  const head = [
+    'layout',
+    'writer',
+    'row groups',
+    'page index (groups)',
+    'page map through the Queue',
+    '(m) 503 pending',
+    ...keys.map((k) => `(${k}) MB`),
+    'overall MB',
+    'non-200 (a)/(c)/(d)',
+    ...(coldloadOnly ? [] : ['stats complete', 'traces exact', 'stats exact']),
+    'verdict',
+  ]
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`]
+  for (const r of rows) {
+    const cells = [
+      r.layout,
+      r.written ? r.writer : `${r.writer} (NOT written by the layout's writer)`,
+      String(r.rowGroups),
+      r.pageIndex,
+      r.pageMapSeconds === null
+        ? 'not needed'
+        : r.pageMapSeconds === 'never'
+          ? 'NEVER'
+          : `${r.pageMapSeconds} s`,
+      r.pending ?? '-',
+      ...keys.map((k) =>
+        r.peaksMB[k] === undefined ? '-' : r.peaksMB[k] === null ? 'no sample' : String(r.peaksMB[k]),
+      ),
+      String(r.peaksMB.overall ?? '-'),
+      `${r.non200.a}/${r.non200.c ?? '-'}/${r.non200.d ?? '-'}`,
+      ...(coldloadOnly ? [] : [r.statsComplete ? 'yes' : 'NO', r.tracesExact, r.statsExact]),
+      r.passed ? 'PASS' : 'FAIL',
+    ]
+    lines.push(`| ${cells.join(' | ')} |`)
+  }
+  return [
+    `Isolate peak (used + backing + embedder), MB; limit ${LIMIT_MB} MB, target ${TARGET_MB} MB:`,
+    ...lines,
+  ].join('\n')
 }
 
 function fmt(n: number): string {

@@ -6,9 +6,13 @@
  *   npm run bench -- --small            on the small sample instead (fast)
  *   npm run bench -- --only parse,cli   sections: parse, cli, heapcap, worker, site, tokenize
  *                                       (heapcap: the stats CLI again under node --max-old-space-size=160)
- *   npm run bench -- --only memory      the Worker isolate's heap peak over cold traffic, stats, lists and export
- *                                       (bench/memory.ts; not in the default set: ~10-20 minutes); exits non-zero
- *                                       above 128 MB, on a non-200 in the cold load, or when stats never complete
+ *   npm run bench -- --only memory      the Worker isolate's heap peak over cold traffic, stats, lists and export,
+ *                                       over each real parquet layout (bench/memory.ts; not in the default set:
+ *                                       ~15-25 minutes per layout); exits non-zero above 128 MB, on a non-200 in
+ *                                       the cold load, when stats or a page map never complete, or when traces or
+ *                                       stats are not exact
+ *                                       (--layout datasets|pyarrow-defaults|pyarrow-rg1000|all, default all;
+ *                                       --page-map-timeout-min N, default 30)
  *   npm run bench -- --only coldload    240 distinct cold traces at concurrency 8 while stats compute: non-200s
  *                                       (--stats-timeout-min N: how long memory waits for stats, default 15;
  *                                       --v8-flags "…": workerd's V8 flags, default a 64 MB old-space limit;
@@ -28,8 +32,9 @@ import { join } from 'node:path'
 import { parseFlags } from '../scripts/lib/cli-args.ts'
 import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
 import { DEFAULT_SLICE_BUDGET } from '../shared/parquet.ts'
+import { MEMORY_LAYOUTS, type MemoryLayout } from './lib/memory-layouts.ts'
 import { ensureSample } from './lib/sample-cache.ts'
-import { benchMemory, prepareMemoryData } from './memory.ts'
+import { benchMemoryLayouts } from './memory.ts'
 import { benchParse, PARSE_BENCH_LABELS } from './parse.ts'
 import { benchScan, prepareRowGroupInput } from './scan.ts'
 import { benchSliceCpu } from './slice.ts'
@@ -118,6 +123,8 @@ async function main(): Promise<void> {
     only: { type: 'string', default: 'parse,cli,heapcap,worker,site,tokenize' },
     seconds: { type: 'string', default: '8' },
     'stats-timeout-min': { type: 'string', default: '15' },
+    'page-map-timeout-min': { type: 'string', default: '30' },
+    layout: { type: 'string', default: 'all' },
     'v8-flags': { type: 'string' },
     small: { type: 'boolean' },
   })
@@ -223,9 +230,16 @@ async function main(): Promise<void> {
         ? '\n## cold load: distinct cold traces at concurrency 8 while stats compute (Worker under wrangler dev)\n'
         : '\n## memory: the Worker isolate under wrangler dev, cold R2 (inspector Runtime.getHeapUsage every 100 ms)\n',
     )
-    const { results: r, failures } = await benchMemory(prepareMemoryData(dir), {
+    const layouts = flags.layout === 'all' ? MEMORY_LAYOUTS : (flags.layout.split(',') as MemoryLayout[])
+    const unknown = layouts.filter((l) => !MEMORY_LAYOUTS.includes(l))
+    if (unknown.length)
+      throw new Error(
+        `flag "--layout" must be all or a list of ${MEMORY_LAYOUTS.join(', ')}, got "${unknown.join(',')}"`,
+      )
+    const { results: r, failures } = await benchMemoryLayouts(dir, layouts, {
       coldloadOnly,
       statsTimeoutMin: Number(flags['stats-timeout-min']),
+      pageMapTimeoutMin: Number(flags['page-map-timeout-min']),
       v8Flags: flags['v8-flags'],
     })
     results[coldloadOnly ? 'coldload' : 'memory'] = r

@@ -45,6 +45,11 @@ export interface WranglerDevOptions {
   inspectorPort?: number
   /** `--log-level` (default `warn`); `info` adds one line per request, `log` the Worker's console.log. */
   logLevel?: 'debug' | 'info' | 'log' | 'warn' | 'error' | 'none'
+  /**
+   * Directory holding the wrangler.toml and sources to serve (default: the repository). wrangler dev reloads the
+   * Worker whenever a source file changes; a bench serves a copy so that edits meanwhile cannot restart it.
+   */
+  cwd?: string
 }
 
 /** A running `wrangler dev`. */
@@ -80,7 +85,7 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   )
   if (options.inspectorPort !== undefined) args.push('--inspector-port', String(options.inspectorPort))
   const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' },
     stdio: options.inheritOutput ? ['ignore', 'inherit', 'inherit'] : ['ignore', 'pipe', 'pipe'],
     detached: true,
