@@ -61,9 +61,9 @@ async function consumeSlices(batch: MessageBatch<SliceMessage>, env: Bindings, c
         continue
       }
       if (m.search !== undefined) {
-        await searchJob(data, m.config, m.search)
+        const done = await searchJob(data, m.config, m.search)
         message.ack()
-        log({ event: 'search-index', config: m.config, shard: m.search, ok: true, ...data.traffic })
+        log({ event: 'search-index', config: m.config, shard: m.search, ok: true, done, ...data.traffic })
         continue
       }
       await computeSlice(data, m.config, { start: m.start, end: m.end })

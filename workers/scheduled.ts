@@ -5,11 +5,13 @@
  *   complete gets its missing slices sent to the Queue again (failed ones included: a fault may have passed),
  *   unless this isolate sent them within the last few minutes (they are still on the Queue).
  *   Together with the Queue's retries and the dead-letter consumer, stats reach `complete: true` with nobody
- *   polling `/api/stats`.
+ *   polling `/api/stats`. The search index of each config is repaired the same way (missing slice partials,
+ *   manifest, shard merges).
  * - Clean-up: R2 objects of revisions that are neither the configured one nor served within
  *   REVISION_KEEP_DAYS are deleted (a bounded number per run; the next run continues).
  */
 import { DataContext, SHA } from './data/context.ts'
+import { searchRepair } from './data/search-index.ts'
 import { configSlices, enqueueSlices, sliceProgress } from './data/slices.ts'
 import { Storage } from './data/storage.ts'
 import type { Bindings } from './env.ts'
@@ -51,6 +53,12 @@ export async function repairRevision(data: DataContext): Promise<number> {
   const info = await data.revision()
   let sent = 0
   for (const config of info.configs) {
+    try {
+      // The search index: missing slice partials, the manifest or shard merges (workers/data/search-index.ts).
+      sent += (await searchRepair(data, config.name)).sent
+    } catch {
+      // storage or layout trouble: reported by /api/health and /api/search
+    }
     if (await data.storage.text(`stats/${info.dataset}/${info.revision}/${config.name}.json`)) continue
     try {
       await configSlices(data, config.name)

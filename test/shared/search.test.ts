@@ -3,7 +3,8 @@
  * binary encodings round-tripping, and the property that merging partial indexes of any split of the rows into
  * slices gives byte for byte the index of all rows built as one slice.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, expectTypeOf, it } from 'vitest'
+import type { z } from 'zod'
 import { ByteReader, ByteWriter } from '../../shared/search/bytes.ts'
 import { searchManifestBuild, searchManifestDecode } from '../../shared/search/manifest.ts'
 import { partialDocsDecode, partialLayout, searchPartialBuild } from '../../shared/search/partial.ts'
@@ -13,6 +14,8 @@ import type { SearchRowInput } from '../../shared/search/rows.ts'
 import { searchDictDecode, searchShardMerge } from '../../shared/search/shard.ts'
 import { searchSnippet } from '../../shared/search/snippet.ts'
 import { messageTokens, searchWords } from '../../shared/search/tokenize.ts'
+import type { SearchAnswer, SearchHit } from '../../shared/search/types.ts'
+import type { SearchAnswerSchema, SearchHitSchema } from '../../workers/schemas.ts'
 
 /** Deterministic PRNG (mulberry32). */
 function rng(seed: number): () => number {
@@ -298,5 +301,12 @@ describe('snippets', () => {
     // Every match inside the window is marked, whatever its field.
     expect(think.marks.map(([a, b]) => think.text.slice(a, b))).toEqual(['needle', 'Needle', 'needle'])
     expect(think.text).toContain('needle in the reasoning')
+  })
+})
+
+describe('the OpenAPI schemas of /api/search equal the contract types', () => {
+  it('type level (npm run typecheck)', () => {
+    expectTypeOf<z.infer<typeof SearchAnswerSchema>>().toEqualTypeOf<SearchAnswer>()
+    expectTypeOf<z.infer<typeof SearchHitSchema>>().toEqualTypeOf<SearchHit>()
   })
 })

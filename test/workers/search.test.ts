@@ -6,11 +6,17 @@
  * bad input is a 400 naming the parameter. Also measured (printed): build time through the Queue and index bytes
  * per MB of row text.
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { asyncBufferFromUrl, parquetReadObjects } from 'hyparquet'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import type { SearchAnswer, SearchHit } from '../../shared/search/types.ts'
 import type { Trace } from '../../shared/types.ts'
+import { clearIsolateMemos } from '../../workers/data/context.ts'
+import { clearSearchMemos } from '../../workers/data/search-index.ts'
+import { clearSliceMemos } from '../../workers/data/slices.ts'
+import type { Bindings } from '../../workers/env.ts'
+import worker from '../../workers/index.ts'
 import { api, apiJson, coldStart, eventually, expectMatchesOpenApi, hubUrl } from './helpers.ts'
 
 interface Problem {
@@ -128,7 +134,8 @@ describe('GET /api/search', () => {
       }
     }
     expect(rowText).toBeGreaterThan(1_000_000)
-    const perMb = (n: number) => ((n / rowText) * 1).toFixed(3)
+    const perMb = (n: number) => (n / rowText).toFixed(3)
+    // biome-ignore lint/suspicious/noConsole: the build time and index size are this test's report
     console.info(
       `search index, test sample (300 rows, ${(rowText / 2 ** 20).toFixed(1)} MB of message text, UTF-8): ` +
         `built through the Queue in ${(buildMs / 1000).toFixed(1)} s (first query to complete, stats slices included); ` +
@@ -267,4 +274,34 @@ describe('GET /api/search', () => {
       expect(problem.param, path).toBe(param)
     }
   })
+
+  it('lost index objects are rebuilt by the scheduled repair and the next queries; answers are unchanged', async () => {
+    const before = await apiJson<SearchAnswer>('/api/search?q=error%20file&limit=100')
+    const sha = inject('hubSha')
+    const base = `lambda/hermes-agent-reasoning-traces/${sha}/kimi`
+    const partials = await env.CACHE.list({ prefix: `partials/${base}/search/` })
+    expect(partials.objects.length).toBeGreaterThan(1)
+    await env.CACHE.delete([
+      partials.objects[0]?.key as string,
+      `index/${base}/search/dict/3.bin`,
+      `index/${base}/search/post/3.bin`,
+    ])
+    clearIsolateMemos()
+    clearSliceMemos()
+    clearSearchMemos()
+    const health = await apiJson<{
+      configs: Record<string, { search: { complete: boolean; slicesDone: number } }>
+    }>('/api/health')
+    expect(health.configs.kimi?.search.complete).toBe(false)
+    const ctx = createExecutionContext()
+    await worker.scheduled(createScheduledController(), env as unknown as Bindings, ctx)
+    await waitOnExecutionContext(ctx)
+    const after = await eventually(async () => {
+      const res = await api('/api/search?q=error%20file&limit=100')
+      const text = await res.text()
+      if (res.status === 503) expect(JSON.parse(text).type).toMatch(/index-pending$/)
+      return res.status === 200 ? (JSON.parse(text) as SearchAnswer) : null
+    }, 120_000)
+    expect(after).toEqual(before)
+  }, 180_000)
 })

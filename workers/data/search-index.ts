@@ -53,6 +53,8 @@ export const SEARCH_RETRY_AFTER = 10
 /** Don't re-send the same merge job more often than this (per isolate; the Queue retries meanwhile). */
 const RE_ENQUEUE_MS = 5 * 60_000
 const GET_TIMEOUT_MS = 10_000
+/** First bytes read of each partial by the manifest job: the head and, usually, the whole docs section. */
+const FIRST_READ_BYTES = PARTIAL_HEAD_BYTES + 96 * 1024
 /** Memory reserved for the manifest job (every slice's docs section decoded, the manifest built). */
 const MANIFEST_JOB_BYTES = 16 * 2 ** 20
 
@@ -245,10 +247,24 @@ export async function searchAfterSlice(ctx: DataContext, config: string): Promis
   }
 }
 
-/** One search job of the Queue: the manifest (`shard` -1) or the merge of one shard. */
-export async function searchJob(ctx: DataContext, config: string, shard: number): Promise<void> {
-  if (shard < 0) await mergeManifest(ctx, config)
-  else await mergeShard(ctx, config, shard)
+/** An input of a merge job is gone (deleted with its revision, or never written): the job has nothing to do. */
+class MergeInputMissing extends Error {
+  override name = 'MergeInputMissing'
+}
+
+/**
+ * One search job of the Queue: the manifest (`shard` -1) or the merge of one shard. A job whose inputs are
+ * missing ends without error (returns false): whoever looks at the index next sends what it lacks, in order.
+ */
+export async function searchJob(ctx: DataContext, config: string, shard: number): Promise<boolean> {
+  try {
+    if (shard < 0) await mergeManifest(ctx, config)
+    else await mergeShard(ctx, config, shard)
+    return true
+  } catch (err) {
+    if (err instanceof MergeInputMissing) return false
+    throw err
+  }
 }
 
 async function mergeManifest(ctx: DataContext, config: string): Promise<void> {
@@ -266,11 +282,15 @@ async function mergeManifest(ctx: DataContext, config: string): Promise<void> {
         for (const range of slices) {
           const key = k.partial(range)
           // The head (a few hundred bytes) locates the docs section; a partial smaller than that is read whole.
-          const head = await readRange(ctx, key, 0, PARTIAL_HEAD_BYTES).catch(() => readAll(ctx, key))
-          if (!head) throw new StorageError(`search partial ${key} is missing`)
+          // One read usually holds the head and the docs section; a bigger docs section takes a second read.
+          const head = await readRange(ctx, key, 0, FIRST_READ_BYTES).catch(() => readAll(ctx, key))
+          if (!head) throw new MergeInputMissing(`search partial ${key} is missing`)
           const layout = partialLayout(head)
-          const docs = await readRange(ctx, key, layout.docs[0], layout.docs[1] - layout.docs[0])
-          if (!docs) throw new StorageError(`search partial ${key} is missing`)
+          const docs =
+            layout.docs[1] <= head.length
+              ? head.subarray(layout.docs[0], layout.docs[1])
+              : await readRange(ctx, key, layout.docs[0], layout.docs[1] - layout.docs[0])
+          if (!docs) throw new MergeInputMissing(`search partial ${key} is missing`)
           parts.push({ start: range.start, end: range.end, docs: partialDocsDecode(docs) })
           layouts.push(layout)
         }
@@ -293,8 +313,12 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
   const base = sliceBase(info, config)
   const k = keys(base)
   if (await ctx.storage.exists(k.dict(shard))) return
-  const manifest = searchManifestDecode(await readAll(ctx, k.manifest))
-  const layout = JSON.parse(fromUtf8(await readAll(ctx, k.layout))) as [number, number][][]
+  const manifestBytes = await ctx.storage.bytesStrict(k.manifest)
+  const layoutBytes = await ctx.storage.bytesStrict(k.layout)
+  if (!manifestBytes || !layoutBytes)
+    throw new MergeInputMissing(`the search manifest of ${config} is missing`)
+  const manifest = searchManifestDecode(new Uint8Array(manifestBytes))
+  const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
   const ranges = layout.map((sections) => sections[shard] as [number, number])
   const input = ranges.reduce((n, [a, b]) => n + b - a, 0)
   const out = await ctx.gate.run(
@@ -305,7 +329,7 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
       for (const [i, slice] of manifest.slices.entries()) {
         const [a, b] = ranges[i] as [number, number]
         const bytes = await readRange(ctx, k.partial(slice), a, b - a)
-        if (!bytes) throw new StorageError(`search partial ${k.partial(slice)} is missing`)
+        if (!bytes) throw new MergeInputMissing(`search partial ${k.partial(slice)} is missing`)
         sections.push(bytes)
       }
       return searchShardMerge(manifest, shard, sections)
