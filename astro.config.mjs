@@ -2,6 +2,7 @@
 // as assets (wrangler.toml [assets] directory = ./dist/site). Telemetry is off through
 // ASTRO_TELEMETRY_DISABLED=1 in every script that runs astro (there is no config key for it).
 import { defineConfig } from 'astro/config'
+import { swaggerUiIntegration } from './scripts/lib/swagger-ui-assets.ts'
 
 export default defineConfig({
   srcDir: './site',
@@ -17,4 +18,6 @@ export default defineConfig({
   },
   devToolbar: { enabled: false },
   compressHTML: true,
+  // Swagger UI's files for the Worker's /api/docs page, copied from node_modules into the output (not committed).
+  integrations: [swaggerUiIntegration()],
 })

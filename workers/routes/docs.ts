@@ -1,130 +1,68 @@
 /**
- * `GET /api/docs`: the OpenAPI document rendered as one self-contained HTML page (no script, no CDN, inline
- * style): every path with its parameters and responses, every schema with its properties. Rendered in the
- * Worker from `openApiDocument()`, so it can never disagree with `/api/openapi.json`. (Swagger UI or Scalar
- * would add megabytes of script to the Worker bundle and need asset rules in wrangler.toml; a reader needs
- * the reference, and code generators read the JSON.)
+ * The API reference pages. `GET /api/docs`: Swagger UI over `/api/openapi.json` (interactive: try requests from
+ * the page). Its script and stylesheet are static assets of this origin (copied from `swagger-ui-dist` at site
+ * build time; the Worker bundle carries only this small HTML shell) and the init code is a file, so the page's
+ * Content-Security-Policy allows scripts from 'self' only. `GET /api/docs/plain`: the same document as one
+ * server-rendered HTML page that needs no JavaScript (linked from the interactive page, in <noscript> too).
  */
 import { Hono } from 'hono'
+import { API_DOCS_ASSETS } from '../../shared/api-docs-assets.ts'
+import { docsPlainHtml } from '../docs-plain.ts'
 import type { AppEnv } from '../env.ts'
 import { openApiDocument } from './openapi.ts'
 
-type Obj = Record<string, unknown>
+/** Where the pages send readers: the machine-readable document and the plain reference. */
+const SPEC_URL = '/api/openapi.json'
+const PLAIN_URL = '/api/docs/plain'
 
-const esc = (s: unknown) =>
-  String(s ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-
-/** Inline `code` spans of the descriptions (the rest stays text). */
-const text = (s: unknown) => esc(s).replace(/`([^`]+)`/g, '<code>$1</code>')
-
-const refName = (ref: string) => ref.split('/').pop() ?? ref
-
-/** A short type expression of a JSON Schema: `string`, `Step[]`, `Trace | TraceExport`, `{…}`. */
-function typeOf(schema: Obj | undefined): string {
-  if (!schema) return 'any'
-  if (typeof schema.$ref === 'string') {
-    const name = refName(schema.$ref)
-    return `<a href="#schema-${esc(name)}">${esc(name)}</a>`
-  }
-  for (const key of ['oneOf', 'anyOf'] as const) {
-    if (Array.isArray(schema[key])) return (schema[key] as Obj[]).map(typeOf).join(' | ')
-  }
-  if (Array.isArray(schema.enum))
-    return (schema.enum as unknown[]).map((v) => esc(JSON.stringify(v))).join(' | ')
-  if (schema.const !== undefined) return esc(JSON.stringify(schema.const))
-  if (schema.type === 'array') return `${typeOf(schema.items as Obj)}[]`
-  if (schema.type === 'object' && !schema.properties && schema.additionalProperties) {
-    return `map&lt;string, ${typeOf(schema.additionalProperties as Obj)}&gt;`
-  }
-  if (Array.isArray(schema.type)) return (schema.type as string[]).map(esc).join(' | ')
-  if (schema.type) return esc(schema.type)
-  return 'any JSON'
-}
-
-function propertiesTable(schema: Obj, depth = 0): string {
-  const props = schema.properties as Record<string, Obj> | undefined
-  if (!props) return ''
-  const required = new Set((schema.required as string[] | undefined) ?? [])
-  const rows = Object.entries(props).map(([name, p]) => {
-    const nested = depth < 3 && p.type === 'object' && p.properties ? propertiesTable(p, depth + 1) : ''
-    const items = p.items as Obj | undefined
-    const nestedItems =
-      depth < 3 && items?.type === 'object' && items.properties ? propertiesTable(items, depth + 1) : ''
-    return `<tr><td><code>${esc(name)}</code>${required.has(name) ? '' : ' <small>optional</small>'}</td><td>${typeOf(p)}${
-      p.pattern ? ` <small>pattern <code>${esc(p.pattern)}</code></small>` : ''
-    }</td><td>${text(p.description)}${nested}${nestedItems}</td></tr>`
-  })
-  return `<table><thead><tr><th>Field</th><th>Type</th><th>Description</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-}
-
-/** The reference page of an OpenAPI document. */
-export function docsHtml(doc: Obj): string {
-  const info = doc.info as Obj
-  const paths = doc.paths as Record<string, Record<string, Obj>>
-  const components = doc.components as { schemas: Record<string, Obj>; responses: Record<string, Obj> }
-  const out: string[] = []
-  const nav: string[] = []
-  for (const [path, item] of Object.entries(paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      const anchor = `op-${path.replace(/[^A-Za-z0-9]+/g, '-')}`
-      nav.push(`<li><a href="#${anchor}"><code>${esc(path)}</code></a></li>`)
-      const params = (op.parameters as Obj[] | undefined) ?? []
-      const paramRows = params
-        .map(
-          (p) =>
-            `<tr><td><code>${esc(p.name)}</code>${p.required ? '' : ' <small>optional</small>'}</td><td>${esc(p.in)}</td><td>${typeOf(p.schema as Obj)}</td><td>${text(p.description)}</td></tr>`,
-        )
-        .join('')
-      const responses = Object.entries(op.responses as Record<string, Obj>).map(([status, r]) => {
-        const res = typeof r.$ref === 'string' ? (components.responses[refName(r.$ref)] ?? {}) : r
-        const content = (res.content as Record<string, Obj> | undefined) ?? {}
-        const media = Object.entries(content)
-          .map(([type, m]) => `<code>${esc(type)}</code> ${typeOf(m.schema as Obj)}`)
-          .join(', ')
-        const headers = Object.keys((res.headers as Obj | undefined) ?? {})
-        return `<tr><td>${esc(status)}</td><td>${text(res.description)}</td><td>${media}</td><td>${headers
-          .map((h) => `<code>${esc(h)}</code>`)
-          .join(' ')}</td></tr>`
-      })
-      out.push(`<section id="${anchor}"><h3><span class="m">${esc(method.toUpperCase())}</span> <code>${esc(path)}</code></h3>
-<p><strong>${text(op.summary)}</strong>. ${text(op.description)}</p>
-${paramRows ? `<table><thead><tr><th>Parameter</th><th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>${paramRows}</tbody></table>` : ''}
-<table><thead><tr><th>Status</th><th>Meaning</th><th>Body</th><th>Headers</th></tr></thead><tbody>${responses.join('')}</tbody></table></section>`)
-    }
-  }
-  const schemas = Object.entries(components.schemas).map(
-    ([name, s]) =>
-      `<section id="schema-${esc(name)}"><h3>${esc(name)}</h3><p>${text(s.description)}</p>${propertiesTable(s)}</section>`,
-  )
+/**
+ * The interactive page: only same-origin URLs. The stylesheet comes before the scripts, which are deferred, so
+ * the page is styled when Swagger UI renders into `#swagger-ui`.
+ */
+export function docsUiHtml(title: string): string {
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;')
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark"><title>${esc(info.title)} reference</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:1rem 1.5rem}
-table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}td,th{border:1px solid #8884;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td table{margin:.25rem 0;font-size:.92em}code{font-size:.92em}.m{background:#2a7;color:#fff;border-radius:3px;padding:0 .35rem;font-size:.8em}
-section{border-top:1px solid #8884;padding-top:.25rem}small{opacity:.75}nav ul{columns:2}
-</style></head><body>
-<h1>${esc(info.title)} <small>${esc(info.version)}</small></h1>
-<p>${text(info.description)}</p>
-<p>Machine-readable: <a href="/api/openapi.json"><code>/api/openapi.json</code></a> (OpenAPI ${esc(doc.openapi)}).</p>
-<nav><h2>Paths</h2><ul>${nav.join('')}</ul></nav>
-<h2>Paths</h2>${out.join('\n')}
-<h2>Schemas</h2>${schemas.join('\n')}
+<meta name="color-scheme" content="light"><title>${esc(title)} reference</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="stylesheet" href="${API_DOCS_ASSETS.style}">
+<script src="${API_DOCS_ASSETS.script}" defer></script>
+<script src="${API_DOCS_ASSETS.init}" defer></script>
+</head><body>
+<div class="swagger-ui"><div class="wrapper"><p><a href="/">Hermes Trace Explorer</a> · <a href="${PLAIN_URL}">Plain reference (no JavaScript)</a> · <a href="${SPEC_URL}"><code>${SPEC_URL}</code></a></p>
+<noscript><p>This interactive reference needs JavaScript. The <a href="${PLAIN_URL}">plain reference</a> shows the same document without it.</p></noscript></div></div>
+<main id="swagger-ui" data-spec="${SPEC_URL}" data-plain="${PLAIN_URL}"></main>
 </body></html>`
 }
 
-let cached: string | null = null
+/**
+ * Swagger UI renders with React: styles it sets go through the CSSOM, which `style-src 'self'` allows; its
+ * syntax-highlighting and icons are data: images at most. Requests it makes ("Try it out") stay on this origin.
+ */
+const UI_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-export const docs = new Hono<AppEnv>().get('/', (c) => {
-  cached ??= docsHtml(openApiDocument())
-  return c.html(cached, 200, {
-    'cache-control': 'public, max-age=3600',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+/** The plain page has one inline <style> and nothing else. */
+const PLAIN_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+
+let uiCached: string | null = null
+let plainCached: string | null = null
+
+export const docs = new Hono<AppEnv>()
+  .get('/', (c) => {
+    uiCached ??= docsUiHtml(String((openApiDocument().info as { title?: unknown }).title ?? 'API'))
+    return c.html(uiCached, 200, {
+      'cache-control': 'public, max-age=3600',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': UI_CSP,
+    })
   })
-})
+  .get('/plain', (c) => {
+    plainCached ??= docsPlainHtml(openApiDocument())
+    return c.html(plainCached, 200, {
+      'cache-control': 'public, max-age=3600',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': PLAIN_CSP,
+    })
+  })

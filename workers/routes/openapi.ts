@@ -352,8 +352,15 @@ export function openApiDocument(): Record<string, unknown> {
         { notModified: false, revision: false },
       ),
       '/api/docs': op(
-        'API reference (HTML)',
-        'This document rendered as a self-contained HTML page.',
+        'API reference (interactive)',
+        'Swagger UI over this document: an HTML page whose script and stylesheet are static files of this origin (no CDN); needs JavaScript. `/api/docs/plain` is the same reference without it.',
+        [],
+        { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
+        { notModified: false, revision: false },
+      ),
+      '/api/docs/plain': op(
+        'API reference (plain HTML)',
+        'This document rendered as one self-contained HTML page (no script): every path with its parameters and responses, every schema with its properties.',
         [],
         { description: 'HTML', content: { 'text/html': { schema: { type: 'string' } } } },
         { notModified: false, revision: false },
