@@ -966,6 +966,8 @@ export interface MemoryBenchOptions {
   v8Flags?: string
   /** The Worker sources to serve (bench/lib/worker-snapshot.ts; default the checkout itself). */
   workerDir?: string
+  /** Extra `[vars]` overrides for the Worker (e.g. MEMORY_BUDGET_MB), reported with the results. */
+  workerVars?: Record<string, string>
 }
 
 /** V8 flags of the measured isolate by default: a heap limit, as deployed (see the file comment). */
@@ -1027,6 +1029,14 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   }
   const failures: string[] = []
   say(`data: ${file} (${mb(statSync(file).size)} MB), rows from the ${generator}, written by ${data.layout}`)
+  if (options.workerVars && Object.keys(options.workerVars).length) {
+    results.workerVars = options.workerVars
+    say(
+      `Worker vars overridden: ${Object.entries(options.workerVars)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', ')}`,
+    )
+  }
   const v8Flags = options.v8Flags ?? DEFAULT_V8_FLAGS
   process.env.MINIFLARE_WORKERD_V8_FLAGS = v8Flags
   results.v8Flags = v8Flags
@@ -1132,7 +1142,7 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   }
   const wrangler = await startWranglerDev({
     // One client standing in for many: per-client rate limits (workers/ratelimit.ts) would answer 429 instead.
-    vars: { HF_ENDPOINT: hub.url, RATE_LIMITS: 'off' },
+    vars: { ...options.workerVars, HF_ENDPOINT: hub.url, RATE_LIMITS: 'off' },
     persistTo: persist,
     inspectorPort,
     cwd: options.workerDir,

@@ -12,7 +12,8 @@
  *                                       the cold load, when stats or a page map never complete, or when traces or
  *                                       stats are not exact
  *                                       (--layout datasets|pyarrow-defaults|pyarrow-rg1000|all, default all;
- *                                       --page-map-timeout-min N, default 30)
+ *                                       --page-map-timeout-min N, default 30; --worker-vars NAME=V,NAME=V:
+ *                                       wrangler.toml [vars] overrides, e.g. MEMORY_BUDGET_MB=48)
  *   npm run bench -- --only coldload    240 distinct cold traces at concurrency 8 while stats compute: non-200s
  *                                       (--stats-timeout-min N: how long memory waits for stats, default 15;
  *                                       --v8-flags "…": workerd's V8 flags, default a 64 MB old-space limit;
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
     'stats-timeout-min': { type: 'string', default: '15' },
     'page-map-timeout-min': { type: 'string', default: '30' },
     layout: { type: 'string', default: 'all' },
+    'worker-vars': { type: 'string', default: '' },
     'v8-flags': { type: 'string' },
     small: { type: 'boolean' },
   })
@@ -240,6 +242,16 @@ async function main(): Promise<void> {
       coldloadOnly,
       statsTimeoutMin: Number(flags['stats-timeout-min']),
       pageMapTimeoutMin: Number(flags['page-map-timeout-min']),
+      workerVars: Object.fromEntries(
+        flags['worker-vars']
+          .split(',')
+          .filter(Boolean)
+          .map((kv) => {
+            const at = kv.indexOf('=')
+            if (at <= 0) throw new Error(`flag "--worker-vars" wants NAME=VALUE pairs, got "${kv}"`)
+            return [kv.slice(0, at), kv.slice(at + 1)]
+          }),
+      ),
       v8Flags: flags['v8-flags'],
     })
     results[coldloadOnly ? 'coldload' : 'memory'] = r

@@ -26,11 +26,15 @@ export function snapshotWorker(dir: string): WorkerSnapshot {
   for (const path of ['workers', 'shared', 'wrangler.toml', 'package.json', 'tsconfig.json'])
     cpSync(join(ROOT, path), join(dir, path), { recursive: true })
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' })
+  // Porcelain lines are "XY path": two status letters (either may be a space) and a space.
   const status = git('status', '--porcelain', '--', 'workers', 'shared', 'wrangler.toml')
   return {
     dir,
-    commit: git('rev-parse', '--short', 'HEAD'),
-    uncommitted: status ? status.split('\n').map((l) => l.slice(3)) : [],
+    commit: git('rev-parse', '--short', 'HEAD').trim(),
+    uncommitted: status
+      .split('\n')
+      .filter((l) => l.length > 3)
+      .map((l) => l.slice(3)),
   }
 }
