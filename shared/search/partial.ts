@@ -229,7 +229,11 @@ export function searchPartialBuild(rows: readonly SearchRowInput[], shards: numb
   const docBytes = docs.finish()
   head.varint(docBytes.length)
   for (const s of sections) head.varint(s.length)
-  return { partial: concatBytes([head.finish(), docBytes, ...sections]), text: concatBytes(texts), systemTexts }
+  return {
+    partial: concatBytes([head.finish(), docBytes, ...sections]),
+    text: concatBytes(texts),
+    systemTexts,
+  }
 }
 
 /** Code-unit order of terms (JavaScript's default string order), the order of every term list. */
