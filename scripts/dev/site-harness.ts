@@ -214,11 +214,14 @@ const CSP_LISTENER = `document.addEventListener('securitypolicyviolation', (e) =
   console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' at ' + e.sourceFile + ':' + e.lineNumber)
 })`
 
-/** Open `path` of the site in a new page (1280×900 light unless told), recording errors, dialogs, API and CSP. */
+/**
+ * Open `path` of the site in a new page (1280×900 light unless told), recording errors, dialogs, API and CSP;
+ * `requests` receives the URL of every request the page makes (any origin), from the first.
+ */
 export async function openPage(
   site: Pick<SiteHarness, 'baseUrl' | 'browser'>,
   path: string,
-  options: { width?: number; height?: number; log?: PageLog } = {},
+  options: { width?: number; height?: number; log?: PageLog; requests?: string[] } = {},
 ): Promise<OpenedPage> {
   const page = await site.browser.newPage({
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
@@ -227,6 +230,7 @@ export async function openPage(
   const opened: OpenedPage = { page, errors: [], dialogs: [], api: [], csp: [] }
   await page.addInitScript(CSP_LISTENER)
   page.on('request', (r) => {
+    options.requests?.push(r.url())
     const url = new URL(r.url())
     if (url.origin === site.baseUrl && url.pathname.startsWith('/api/')) {
       opened.api.push(url.pathname + url.search)
