@@ -12,7 +12,14 @@
  */
 import { DataContext, SHA } from './data/context.ts'
 import { searchRepair } from './data/search-index.ts'
-import { configSlices, enqueueSlices, sliceProgress } from './data/slices.ts'
+import {
+  configSlices,
+  enqueueSlices,
+  STATS_FORMAT,
+  sliceBase,
+  sliceProgress,
+  statsKeys,
+} from './data/slices.ts'
 import { Storage } from './data/storage.ts'
 import type { Bindings } from './env.ts'
 import { log } from './log.ts'
@@ -25,7 +32,8 @@ const REPAIR_REVISIONS = 4
 
 /** Key prefixes of everything stored for one revision of a dataset. */
 export function revisionPrefixes(dataset: string, sha: string): string[] {
-  return ['blocks', 'traces', 'partials', 'stats', 'index', 'meta', 'jobs'].map(
+  // 'stats' holds merged documents of earlier STATS_FORMATs.
+  return ['blocks', 'traces', 'partials', 'stats', STATS_FORMAT, 'index', 'meta', 'jobs'].map(
     (p) => `${p}/${dataset}/${sha}/`,
   )
 }
@@ -59,7 +67,7 @@ export async function repairRevision(data: DataContext): Promise<number> {
     } catch {
       // storage or layout trouble: reported by /api/health and /api/search
     }
-    if (await data.storage.text(`stats/${info.dataset}/${info.revision}/${config.name}.json`)) continue
+    if (await data.storage.text(statsKeys(sliceBase(info, config.name)).merged)) continue
     try {
       await configSlices(data, config.name)
     } catch {

@@ -11,7 +11,7 @@ import { describe, expect, inject, it } from 'vitest'
 import type { Stats, StatsSet } from '../../shared/types.ts'
 import { clearBlockMemory } from '../../workers/data/block-cache.ts'
 import { clearIsolateMemos } from '../../workers/data/context.ts'
-import { clearSliceMemos } from '../../workers/data/slices.ts'
+import { clearSliceMemos, statsKeys } from '../../workers/data/slices.ts'
 import type { Bindings } from '../../workers/env.ts'
 import worker from '../../workers/index.ts'
 import { api, apiJson, coldStart, eventually, resetHub, setFaults } from './helpers.ts'
@@ -59,10 +59,10 @@ describe('nothing half-done forever', () => {
     await waitComplete('kimi', 120_000)
     // Lose the merged document and two slices (as if their writes never landed), then "restart" the isolate.
     const base = `${REPO}/${info.revision}/kimi`
-    const parts = await env.CACHE.list({ prefix: `partials/${base}/stats/` })
+    const parts = await env.CACHE.list({ prefix: statsKeys(base).partials })
     const lost = parts.objects.slice(0, 2).map((o) => o.key)
     expect(lost.length).toBe(2)
-    await env.CACHE.delete([`stats/${base}.json`, ...lost])
+    await env.CACHE.delete([statsKeys(base).merged, ...lost])
     clearIsolateMemos()
     clearBlockMemory()
     clearSliceMemos()

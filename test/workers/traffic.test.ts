@@ -13,6 +13,7 @@ import { asyncBufferFromUrl, parquetMetadataAsync, parquetReadObjects } from 'hy
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { parseRow } from '../../shared/trace.ts'
 import type { Stats, StatsSet, Trace } from '../../shared/types.ts'
+import { STATS_FORMAT } from '../../workers/data/slices.ts'
 import type { Bindings } from '../../workers/env.ts'
 import worker from '../../workers/index.ts'
 import { api, apiJson, coldStart, eventually, hubLog, hubUrl, resetHub } from './helpers.ts'
@@ -292,7 +293,8 @@ describe('pinned revisions', () => {
       `served/${REPO}/${old}.json`,
       `blocks/${REPO}/${old}/data/kimi/train.parquet/131072/0`,
       `traces/${REPO}/${old}/x.json`,
-      `partials/${REPO}/${old}/kimi/stats/0-10.json`,
+      `partials/${REPO}/${old}/kimi/${STATS_FORMAT}/0-10.json`,
+      `${STATS_FORMAT}/${REPO}/${old}/kimi.json`,
     ]
     for (const key of keys) await env.CACHE.put(key, key.startsWith('served/') ? '{"at":0}' : '{}')
     await apiJson(`/api/trace/${id}`) // the served revision has objects too

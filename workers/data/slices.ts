@@ -55,6 +55,18 @@ const mergedSummaries = new SharedWork<TraceSummary[]>({
   sizeOf: (list) => list.length * 600,
 })
 
+/**
+ * Version of the stored `Stats` documents (partials and merged): bumped whenever `Stats` gains or changes a field,
+ * so documents an older deployment stored for the same revision are never read back (they lack the field); the
+ * slices are recomputed under the new keys and the old objects age out with their revision.
+ */
+export const STATS_FORMAT = 'stats-v2'
+
+/** R2 keys of a config's stats: the slice partials and the merged document. */
+export function statsKeys(base: string): { partials: string; merged: string } {
+  return { partials: `partials/${base}/${STATS_FORMAT}/`, merged: `${STATS_FORMAT}/${base}.json` }
+}
+
 export function sliceBase(info: { dataset: string; revision: string }, config: string): string {
   return `${info.dataset}/${info.revision}/${config}`
 }
@@ -112,7 +124,7 @@ async function loadAll<T>(ctx: DataContext, keys: string[], parse: (text: string
 export async function computeSlice(ctx: DataContext, config: string, range: RowRange): Promise<void> {
   const info = await ctx.revision()
   const base = sliceBase(info, config)
-  const statsKey = `partials/${base}/stats/${sliceName(range)}.json`
+  const statsKey = `${statsKeys(base).partials}${sliceName(range)}.json`
   if ((await ctx.storage.exists(statsKey)) && (await ctx.storage.exists(searchSliceKey(base, range)))) return
   const file = await ctx.file(config)
   // Parse inside the memory reservation: the rows, their parsed forms and the search partial are alive together.
@@ -161,7 +173,7 @@ export async function sliceProgress(ctx: DataContext, config: string): Promise<S
   const info = await ctx.revision()
   const base = sliceBase(info, config)
   const { slices, rowsTotal } = await configSlices(ctx, config)
-  const done = await namesUnder(ctx, `partials/${base}/stats/`)
+  const done = await namesUnder(ctx, statsKeys(base).partials)
   const failedNames = await namesUnder(ctx, `jobs/${base}/failed/`)
   const failed = new Map<string, SliceFailure>()
   for (const name of failedNames) {
@@ -196,7 +208,7 @@ function coverageOf(progress: SliceProgress): Coverage {
 export async function configStats(ctx: DataContext, config: string): Promise<Stats> {
   const info = await ctx.revision()
   const base = sliceBase(info, config)
-  const mergedKey = `stats/${base}.json`
+  const mergedKey = statsKeys(base).merged
   const merged = await ctx.storage.text(mergedKey)
   if (merged) {
     const stats = statsFromJson(merged)
@@ -204,7 +216,7 @@ export async function configStats(ctx: DataContext, config: string): Promise<Sta
   }
   const progress = await sliceProgress(ctx, config)
   await enqueueSlices(ctx, info, config, progress.missing)
-  const prefix = `partials/${base}/stats/`
+  const prefix = statsKeys(base).partials
   const partials = await loadAll(
     ctx,
     progress.done.map((s) => `${prefix}${sliceName(s)}.json`),

@@ -9,7 +9,7 @@ import { blockMemoryBytes, blockTotals } from '../data/block-cache.ts'
 import { memoBytes } from '../data/context.ts'
 import { pageMapProgress } from '../data/page-map.ts'
 import { searchProgress } from '../data/search-index.ts'
-import { sliceProgress } from '../data/slices.ts'
+import { sliceBase, sliceProgress, statsKeys } from '../data/slices.ts'
 import { storageTotals } from '../data/storage.ts'
 import type { AppEnv } from '../env.ts'
 import { queueTotals } from '../queue.ts'
@@ -33,13 +33,12 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
   parseQuery(c, healthQuery)
   const data = c.get('data')
   const info = await data.revision()
-  const base = `${info.dataset}/${info.revision}`
   const idIndex = await data.storage.exists(data.idIndexKey(info)).catch(() => null)
   const configs: Record<string, unknown> = {}
   let degraded = idIndex === null
   for (const config of info.configs) {
     try {
-      const merged = await data.storage.exists(`stats/${base}/${config.name}.json`)
+      const merged = await data.storage.exists(statsKeys(sliceBase(info, config.name)).merged)
       const p = await sliceProgress(data, config.name)
       configs[config.name] = {
         rowsTotal: p.rowsTotal,
@@ -53,7 +52,7 @@ export const health = new Hono<AppEnv>().get('/', async (c) => {
         // Summaries are written with their slice's stats partial: the same coverage.
         summaries: { complete: p.missing.length === 0 },
         search: await searchHealth(data, config.name),
-        // Files without a page index: the page map the Queue builds before traces can be read (issue 11).
+        // Files without a page index: the page map the Queue builds before traces can be read.
         pageMap: await pageMapProgress(data, config.name),
       }
     } catch (err) {
