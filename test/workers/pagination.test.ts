@@ -155,7 +155,8 @@ describe('paged export and traces', () => {
         expect(got.pages).toBeGreaterThanOrEqual(Math.ceil(expected.length / limit))
       }
     }
-  })
+    // Hundreds of export pages, each parsing its rows: ~45 s alone on a 2-core runner, more beside other suites.
+  }, 180_000)
 
   it('the default page holds at most 100 rows and the last page has no Link', async () => {
     const first = await api('/api/export.jsonl?config=kimi&format=openai')
