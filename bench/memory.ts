@@ -50,7 +50,6 @@ import {
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stripVTControlCharacters } from 'node:util'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { startFakeHub } from '../scripts/dev/fake-hub.ts'
 import { freePort, startWranglerDev } from '../scripts/dev/wrangler-dev.ts'
@@ -58,9 +57,12 @@ import { readDatasetDir } from '../scripts/lib/dataset-dir.ts'
 import { DEFAULT_DATASET } from '../shared/dataset.ts'
 import { parquetRowGroups } from '../shared/parquet.ts'
 import type { Trace } from '../shared/types.ts'
+import { startLocalCron } from './lib/local-cron.ts'
 import { cliStats, jsonDifference, referenceTraces } from './lib/memory-exact.ts'
 import { type MemoryData, type MemoryLayout, prepareLayoutData } from './lib/memory-layouts.ts'
+import { shuffled } from './lib/random.ts'
 import { snapshotWorker } from './lib/worker-snapshot.ts'
+import { logDigest } from './lib/wrangler-log.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 const MB = 2 ** 20
@@ -127,24 +129,6 @@ function utf8Bytes(v: unknown): number {
   if (typeof v === 'string') return Buffer.byteLength(v, 'utf8')
   if (v instanceof Uint8Array) return v.byteLength
   return 0
-}
-
-/** Deterministic shuffle (mulberry32). */
-function shuffled<T>(items: T[], seed: number): T[] {
-  let a = seed >>> 0
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-  const out = [...items]
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1))
-    ;[out[i], out[j]] = [out[j] as T, out[i] as T]
-  }
-  return out
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -856,100 +840,6 @@ function listUrls(base: string, rows: number, categories: string[]): string[] {
   return urls
 }
 
-/** Group a message by shape: ids, numbers and hex runs vary. */
-const shapeOf = (text: string) =>
-  text
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
-    .replace(/[0-9a-f]{16,}/gi, '<hex>')
-    .replace(/\d+(\.\d+)?/g, 'N')
-    .slice(0, 240)
-
-/** What wrangler's output says: error-looking lines, Queue batches, and the Worker's own JSON log lines. */
-interface LogDigest {
-  /** Error-looking lines outside the Worker's JSON log, by shape, most frequent first. */
-  lines: number
-  top: [string, number][]
-  /** "[wrangler:info] QUEUE name acked/total (ms)". */
-  queue: { batches: number; messages: number; acked: number }
-  /** The Worker's `{"event": …}` lines (workers/log.ts), when it writes them. */
-  worker: {
-    events: Record<string, number>
-    statuses: Record<string, number>
-    slicesOk: number
-    slicesFailed: number
-    sliceErrors: [string, number][]
-    otherErrors: [string, number][]
-  }
-}
-
-function logDigest(log: string): LogDigest {
-  const counts = new Map<string, number>()
-  let lines = 0
-  const queue = { batches: 0, messages: 0, acked: 0 }
-  const events: Record<string, number> = {}
-  const statuses: Record<string, number> = {}
-  let slicesOk = 0
-  let slicesFailed = 0
-  const sliceErrors = new Map<string, number>()
-  const otherErrors = new Map<string, number>()
-  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1)
-  for (const raw of log.split('\n')) {
-    const line = stripVTControlCharacters(raw).trim()
-    const brace = line.indexOf('{"')
-    if (brace >= 0) {
-      let entry: Record<string, unknown> | null = null
-      try {
-        entry = JSON.parse(line.slice(brace)) as Record<string, unknown>
-      } catch {
-        entry = null
-      }
-      if (entry && typeof entry.event === 'string') {
-        events[entry.event] = (events[entry.event] ?? 0) + 1
-        if (entry.event === 'request') {
-          const st = String(entry.status)
-          statuses[st] = (statuses[st] ?? 0) + 1
-        } else if (entry.event === 'slice') {
-          if (entry.ok === true) slicesOk++
-          else {
-            slicesFailed++
-            bump(sliceErrors, shapeOf(String(entry.error ?? '?')))
-          }
-        }
-        if (entry.event !== 'slice' && typeof entry.error === 'string' && entry.error)
-          bump(otherErrors, `${entry.event}: ${shapeOf(entry.error)}`)
-        continue
-      }
-    }
-    // "[wrangler:info] QUEUE hermes-stats-slices 1/2 (5510ms)": messages acknowledged / delivered in one batch.
-    const q = /\bQUEUE \S+ (\d+)\/(\d+)/.exec(line)
-    if (q) {
-      queue.batches++
-      queue.acked += Number(q[1])
-      queue.messages += Number(q[2])
-      if (q[1] === q[2]) continue
-    }
-    if (!/error|exception|canceled|cancelled|hung|dropped|uncaught|exceeded|\b5\d\d\b/i.test(line)) continue
-    if (/Request\.cf|workers\.cloudflare\.com|GetAddrInfoReqWrap|Logs were written/i.test(line)) continue
-    if (/^\[wrangler:info\] GET .* 200 OK/.test(line)) continue
-    lines++
-    bump(counts, shapeOf(line))
-  }
-  const top = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8)
-  return {
-    lines,
-    top: top(counts),
-    queue,
-    worker: {
-      events,
-      statuses,
-      slicesOk,
-      slicesFailed,
-      sliceErrors: top(sliceErrors),
-      otherErrors: top(otherErrors),
-    },
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 /** Options of {@link benchMemory}. */
@@ -1154,20 +1044,7 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
   const sampler = new Sampler(inspector, inspectorPort, wrangler.pid)
   sampler.start()
   // wrangler dev never fires [triggers] crons; production runs the repair every 5 minutes: do what it would.
-  const cron = { fired: 0, failed: 0 }
-  const cronTimer = setInterval(() => {
-    fetch(`${base}/cdn-cgi/local/scheduled?cron=${encodeURIComponent('*/5 * * * *')}`, {
-      signal: AbortSignal.timeout(120_000),
-    })
-      .then(async (res) => {
-        await res.arrayBuffer()
-        if (res.ok) cron.fired++
-        else cron.failed++
-      })
-      .catch(() => {
-        cron.failed++
-      })
-  }, 5 * 60_000)
+  const cron = startLocalCron(base)
   say(
     'cron: wrangler dev does not fire [triggers] crons; the bench calls /cdn-cgi/local/scheduled every 5 min. ' +
       'Rate limits off (RATE_LIMITS=off): one client stands in for many',
@@ -1390,12 +1267,12 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
     say(
       `upstream (Hub stand-in) over the run: ${fmt(upstream.length)} requests, ${mb(upstream.reduce((n, r) => n + r.bytes, 0))} MB`,
     )
-    results.cron = cron
+    results.cron = { fired: cron.fired, failed: cron.failed }
     say(
       `cron: the scheduled handler fired ${cron.fired} times${cron.failed ? ` (${cron.failed} failed)` : ''}`,
     )
   } finally {
-    clearInterval(cronTimer)
+    cron.stop()
     sampler.stop()
     inspector.close()
     const log = wrangler.log()

@@ -23,6 +23,13 @@
  *                                       the four headline numbers disagree
  *   npm run bench -- --only slice       CPU ms per MB of the Worker's stats slice work, now vs commit 91d9c17
  *                                       (bench/slice.ts; not in the default set)
+ *   npm run bench -- --only search      GET /api/search under wrangler dev, cold local R2 (bench/search.ts; not in
+ *                                       the default set): index build time through the Queue, index bytes per MB
+ *                                       of row text, cold and warm p50/p90/max of 30 words and 30 phrases, PASS/MISS
+ *                                       against the targets; exits non-zero when the index never completes or an
+ *                                       answer is wrong (--build-timeout-min N, default 25; --search-rows N: a
+ *                                       generated sample of N kimi + N glm-5.1 rows, seed 11, instead of the
+ *                                       full-scale one; --v8-flags as for memory, default none here)
  *
  * Results are printed and written to .bench/results.json.
  */
@@ -38,6 +45,7 @@ import { ensureSample } from './lib/sample-cache.ts'
 import { benchMemoryLayouts } from './memory.ts'
 import { benchParse, PARSE_BENCH_LABELS } from './parse.ts'
 import { benchScan, prepareRowGroupInput } from './scan.ts'
+import { benchSearch } from './search.ts'
 import { benchSliceCpu } from './slice.ts'
 import { benchWorker } from './worker.ts'
 
@@ -127,6 +135,8 @@ async function main(): Promise<void> {
     'page-map-timeout-min': { type: 'string', default: '30' },
     layout: { type: 'string', default: 'all' },
     'worker-vars': { type: 'string', default: '' },
+    'build-timeout-min': { type: 'string', default: '25' },
+    'search-rows': { type: 'string' },
     'v8-flags': { type: 'string' },
     small: { type: 'boolean' },
   })
@@ -224,6 +234,30 @@ async function main(): Promise<void> {
   if (only.has('slice')) {
     process.stdout.write("\n## slice: CPU of the Worker's stats slice work in Node, now vs commit 91d9c17\n")
     results.slice = await benchSliceCpu(kimi)
+  }
+  if (only.has('search')) {
+    process.stdout.write('\n## search: GET /api/search under wrangler dev, cold local R2 and Queue\n')
+    const rows = flags['search-rows']
+    let searchDir = dir
+    let label = small ? 'small generated sample (NOT full scale)' : 'full-scale generated sample'
+    if (rows !== undefined) {
+      if (!/^[1-9]\d*$/.test(rows))
+        throw new Error(`flag "--search-rows" must be a positive integer, got "${rows}"`)
+      searchDir = join(ROOT, `.cache/bench-search-rows-${rows}`)
+      const args = ['--scale', 'full', '--rows-kimi', rows, '--rows-glm', rows, '--seed', '11']
+      ensureSample(searchDir, args, `the search bench's ${rows} + ${rows} row sample`)
+      label = `smaller generated sample, ${rows} kimi + ${rows} glm-5.1 rows (NOT full scale)`
+    }
+    const { results: r, failures } = await benchSearch(searchDir, {
+      label,
+      buildTimeoutMin: Number(flags['build-timeout-min']),
+      v8Flags: flags['v8-flags'],
+    })
+    results.search = r
+    if (failures.length) {
+      for (const f of failures) process.stdout.write(`  FAIL: ${f}\n`)
+      process.exitCode = 1
+    }
   }
   if (only.has('memory') || only.has('coldload')) {
     const coldloadOnly = !only.has('memory')
