@@ -458,8 +458,20 @@ export async function benchSearch(
     )
     const rounds = options.warmRounds ?? 20
     const warm = new Map<BenchQuery, Answer[]>(queries.map((q) => [q, []]))
-    for (let r = 0; r < rounds; r++)
-      for (const q of order) (warm.get(q) as Answer[]).push(await ask(wrangler.url, q.q))
+    // The floor under the same load: a route that does no search work (the revision memo), every third query.
+    const floor: number[] = []
+    const floorStatuses = new Set<number>()
+    for (let r = 0; r < rounds; r++) {
+      for (const [i, q] of order.entries()) {
+        ;(warm.get(q) as Answer[]).push(await ask(wrangler.url, q.q))
+        if (i % 3 !== 0) continue
+        const t = performance.now()
+        const res = await fetch(`${wrangler.url}/api/datasets`, { signal: AbortSignal.timeout(60_000) })
+        await res.arrayBuffer()
+        floor.push(performance.now() - t)
+        floorStatuses.add(res.status)
+      }
+    }
     say(`load average after the queries: ${load()}`)
     logs.queries = wrangler.log()
 
@@ -510,6 +522,11 @@ export async function benchSearch(
         `${w.p50 <= SEARCH_TARGETS.warmP50Ms ? 'PASS' : 'MISS'}: ${kind}s warm p50 ${w.p50} ms (target <= ${SEARCH_TARGETS.warmP50Ms} ms)`,
       )
     }
+    const f = latencyStats(floor)
+    latency.floor = { ...f, statuses: [...floorStatuses] }
+    say(
+      `floor, same rounds: GET /api/datasets (no search work), ${f.n} requests (HTTP ${[...floorStatuses].join(', ')}): p50 ${f.p50} ms, p90 ${f.p90} ms, max ${f.max} ms`,
+    )
     process.stdout.write('\n')
     for (const v of verdicts) say(`${v} [${options.label}]`)
     results.latency = latency
