@@ -15,6 +15,9 @@ export default defineConfig({
   build: {
     // /tools/terminal/index.html: the Worker's asset server maps /tools/terminal/ to it.
     format: 'directory',
+    // Every stylesheet a file, however small: the site's Content-Security-Policy (site/public/_headers) refuses
+    // inline <style>, which Astro would otherwise emit for CSS chunks under 4 kB.
+    inlineStylesheets: 'never',
   },
   devToolbar: { enabled: false },
   compressHTML: true,

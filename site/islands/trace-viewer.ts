@@ -16,6 +16,7 @@ import type { Call, Message, Response, Step, Trace } from '../../shared/types.ts
 import { apiUrl, TRACE_EXPORTS, traceExportLink } from './api.ts'
 import { copyButton, el, plural, problemOf, showProblem } from './dom.ts'
 import { maskView } from './mask-view.ts'
+import { traceCompareBox } from './trace-compare.ts'
 import {
   hitCount,
   hitTarget,
@@ -393,6 +394,7 @@ function header(trace: Trace, id: string): HTMLElement {
       ' ',
       copyButton(() => location.href.split('#')[0] ?? location.href, 'Copy link'),
     ),
+    traceCompareBox(trace),
     el(
       'details',
       { class: 'toolset-details' },
