@@ -9,7 +9,7 @@
  * Lines per input (each repeated 3 times, min and median reported):
  *   1. ours: `node scripts/stats.ts --file F --config kimi --quiet`, with `--threads 1` and `--threads <cores>` when
  *      the CLI has the flag (else once without it, and the threads lines say n/a);
- *   2. `python3 bench/scan_tutorial.py F`: pyarrow + the tutorial's per-row code (test/fixtures/make_rows.py);
+ *   2. `python3 bench/scan_tutorial.py F`: pyarrow + the tutorial's per-row code (bench/tutorial_seed.py);
  *   3. `python3 bench/scan_duckdb.py F`: one DuckDB query, 2 threads; also the query alone (timed inside);
  *   4./5. in-process (bench/scan-inprocess.ts, its own process): JSON.parse of every row's conversations JSON,
  *      hyparquet decoding the whole file, our reader, full parseRow + stats, lazy parseRow + stats.
@@ -181,9 +181,9 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
   const check = spawnSync(python, [join(ROOT, 'bench/scan_tutorial.py'), '--check', ROOT], {
     encoding: 'utf8',
   })
-  say(`  tutorial transcription check (copy verbatim in make_rows.py, fixture seeds): ${check.stdout.trim()}`)
+  say(`  tutorial transcription check (bench/tutorial_seed.py reproduces the fixture seeds): ${check.stdout.trim()}`)
   if (check.status !== 0)
-    failures.push('bench/scan_tutorial.py is not the tutorial code of test/fixtures/make_rows.py')
+    failures.push('bench/tutorial_seed.py does not reproduce the fixture seeds of test/fixtures/rows')
 
   for (const input of inputs) {
     const stats = (extra: string[]) => [
