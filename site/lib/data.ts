@@ -155,6 +155,17 @@ export function toolNames(set: StatsSet): string[] {
   return Object.keys(calls).sort((a, b) => (calls[b] ?? 0) - (calls[a] ?? 0) || (a < b ? -1 : 1))
 }
 
+/** The `error` filter's choices (the traces list, search): any failure, none, the tutorial heuristic, each kind seen. */
+export function errorFilterOptions(set: StatsSet): { value: string; label: string }[] {
+  const kinds = [...new Set(statsList(set).flatMap((s) => Object.keys(s.errorKinds)))].sort()
+  return [
+    { value: 'any', label: 'A call failed' },
+    { value: 'none', label: 'No call failed' },
+    { value: 'seed', label: 'Tutorial heuristic flags an error' },
+    ...kinds.map((k) => ({ value: k, label: `Failure kind: ${k}` })),
+  ]
+}
+
 /** Category names, largest first. */
 export function categoryNames(set: StatsSet): string[] {
   const rows: Record<string, number> = {}
