@@ -1301,10 +1301,12 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
         if (why === null) equal++
         else wrong.push(`${id}: ${why}`)
       }
-      tracesExact = `${equal}/${kept.size}`
+      const unanswered = [...kept.values()].filter((b) => b === null).length
+      // Equal of those compared (answered 200), and how many of the sample were not answered 200 at all.
+      tracesExact = `${equal}/${kept.size - unanswered}${unanswered ? ` (${unanswered} of ${kept.size} not 200)` : ''}`
     } else tracesExact = 'no reference'
     const largestChecked = Math.max(...exactRows.map((r) => sizes.bytes[r] ?? 0))
-    const tracesLine = `traces exact: ${tracesExact} cold traces of (c) equal hyparquet + traceFromRow over ${file} (largest row ${kb(largestChecked)})`
+    const tracesLine = `traces exact: ${tracesExact} cold traces of (c) answered 200 equal hyparquet + traceFromRow over ${file} (largest row of the ${kept.size} ${kb(largestChecked)})`
     process.stdout.write(`  ${equal === kept.size && kept.size > 0 ? 'PASS' : 'FAIL'}: ${tracesLine}\n`)
     for (const w of wrong.slice(0, 5)) say(`    ${w}`)
     if (!(equal === kept.size && kept.size > 0)) failures.push(tracesLine)
