@@ -557,6 +557,14 @@ class LeafCursor {
   done = false
   private dictionary: DecodedArray | undefined
   private pending = true
+  /**
+   * String leaves keep their values undecoded (byte views into the page, or dictionary indices) until a row is
+   * taken: rows that are skipped (the other rows of a page a trace's row shares) never become strings, and a
+   * dictionary entry is decoded once, when first used.
+   */
+  private readonly lazy: boolean
+  private rawDictionary: unknown[] | undefined
+  private dictionaryStrings: unknown[] = []
 
   readonly leaf: Leaf
   private readonly pages: AsyncIterator<RawPage>
@@ -566,6 +574,7 @@ class LeafCursor {
     this.leaf = leaf
     this.pages = pages
     this.row = firstRow
+    this.lazy = leaf.decoder.type === 'BYTE_ARRAY'
   }
 
   /** Complete rows buffered: each ends where the next row starts (repetition level 0) or at the chunk's end. */
@@ -591,7 +600,12 @@ class LeafCursor {
         const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
         const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
         const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
-        this.dictionary = convert(plain, decoder)
+        if (this.lazy) {
+          this.rawDictionary = Array.from(plain as ArrayLike<unknown>)
+          this.dictionaryStrings = new Array(this.rawDictionary.length)
+        } else {
+          this.dictionary = convert(plain, decoder)
+        }
         continue
       }
       let decoded: ReturnType<typeof readDataPage>
@@ -607,7 +621,13 @@ class LeafCursor {
       } else {
         continue // index pages and unknown page types carry no rows
       }
-      const values = convertWithDictionary(decoded.dataPage, this.dictionary, encoding, decoder)
+      // Lazy leaves: dictionary indices (numbers) or byte views, decoded by `take`.
+      const values = this.lazy
+        ? decoded.dataPage
+        : convertWithDictionary(decoded.dataPage, this.dictionary, encoding, decoder)
+      if (this.lazy && encoding.endsWith('_DICTIONARY') && !this.rawDictionary) {
+        throw new Error(`${this.leaf.path}: a dictionary-encoded page without a dictionary page`)
+      }
       this.append(info.numValues, decoded.definitionLevels, decoded.repetitionLevels, values)
       return true
     }
@@ -659,11 +679,42 @@ class LeafCursor {
     this.e = i
     this.row += k
     if (!keep) return undefined
+    const values = this.values.slice(vStart, this.v)
     return {
       def: this.def.slice(start, i),
       rep: this.leaf.maxRep ? this.rep.slice(start, i) : [],
-      values: this.values.slice(vStart, this.v),
+      values: this.lazy ? this.materialise(values) : values,
     }
+  }
+
+  /** Decode a lazy leaf's taken values: byte views in one `convert` call, dictionary entries once each. */
+  private materialise(values: unknown[]): unknown[] {
+    const out = new Array<unknown>(values.length)
+    const at: number[] = []
+    const bytes: unknown[] = []
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      if (typeof v === 'number') out[i] = this.dictionaryEntry(v)
+      else {
+        at.push(i)
+        bytes.push(v)
+      }
+    }
+    if (bytes.length > 0) {
+      const strings = convert(bytes as DecodedArray, this.leaf.decoder)
+      for (let j = 0; j < at.length; j++) out[at[j] as number] = strings[j]
+    }
+    return out
+  }
+
+  private dictionaryEntry(index: number): unknown {
+    const known = this.dictionaryStrings[index]
+    if (known !== undefined) return known
+    const raw = this.rawDictionary?.[index]
+    if (raw === undefined) throw new Error(`${this.leaf.path}: dictionary index ${index} out of range`)
+    const value = convert([raw] as DecodedArray, this.leaf.decoder)[0]
+    this.dictionaryStrings[index] = value
+    return value
   }
 }
 

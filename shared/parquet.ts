@@ -226,10 +226,15 @@ export async function parquetRowPageBytes(
 /** Parsed page locations per column chunk (the metadata objects live as long as their file is open). */
 const pageLocationMemo = new WeakMap<object, { first_row_index: bigint; compressed_page_size: number }[]>()
 
-/** Bytes a read of rows [start, end) fetches (`compressed`) and decodes (`uncompressed`, estimated). */
+/**
+ * Bytes a read of rows [start, end) fetches (`compressed`), decompresses (`uncompressed`: whole pages, the
+ * dictionary pages included) and turns into values (`decoded`: the rows' share of their pages, estimated by the
+ * rows each page holds; the reader decodes only the values of the rows it returns). Estimates.
+ */
 export interface RangeCost {
   compressed: number
   uncompressed: number
+  decoded: number
 }
 
 /** A page allowance for chunks whose pages are not located yet (pyarrow's default data page size). */
@@ -248,6 +253,7 @@ export async function parquetRangeCost(
 ): Promise<RangeCost> {
   let compressed = 0
   let uncompressed = 0
+  let decoded = 0
   const remembered = parquetRememberedPageMap(metadata)
   for (const group of parquetRowGroups(metadata)) {
     const groupEnd = group.start + group.rows
@@ -272,6 +278,7 @@ export async function parquetRangeCost(
         const page = Math.min(chunkCompressed, UNLOCATED_PAGE_BYTES)
         compressed += chunkCompressed * share + page
         uncompressed += (chunkCompressed * share + page) * ratio
+        decoded += chunkCompressed * share * ratio
         continue
       }
       if (!pages) {
@@ -291,10 +298,14 @@ export async function parquetRangeCost(
         // A page holds rows [first, next]; a nested value may continue into the next page (<=).
         if (next < lo || first >= hi) continue
         bytes += page.compressed_page_size
+        // The rows' share of the page (at least one row: a page holding only a row's tail still decodes it).
+        const rows = Math.max(1, next - first)
+        const overlap = Math.max(1, Math.min(next, hi) - Math.max(first, lo))
+        decoded += page.compressed_page_size * ratio * Math.min(1, overlap / rows)
       }
       compressed += bytes
       uncompressed += bytes * ratio
     }
   }
-  return { compressed, uncompressed }
+  return { compressed, uncompressed, decoded }
 }

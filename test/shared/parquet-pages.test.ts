@@ -239,6 +239,11 @@ describe('shared/parquet.ts on every layout', () => {
     const cost = await parquetRangeCost(file, metadata, { start: 30, end: 31 })
     expect(cost.compressed).toBeGreaterThan(0)
     expect(cost.compressed).toBeLessThanOrEqual(file.byteLength)
+    // One row decodes at most its pages' bytes, and no more than a slice of many rows over the same pages.
+    expect(cost.decoded).toBeGreaterThan(0)
+    expect(cost.decoded).toBeLessThanOrEqual(cost.uncompressed)
+    const wide = await parquetRangeCost(file, metadata, { start: 0, end: expected.length })
+    expect(wide.decoded).toBeGreaterThan(cost.decoded)
   })
 })
 

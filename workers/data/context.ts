@@ -61,7 +61,10 @@ export interface RowLocation {
 const REF_FRESH_MS = 5 * 60 * 1000
 const SERVED_MARK_MS = 60 * 60 * 1000
 export const SHA = /^[0-9a-f]{40}$/
-/** JS memory per decoded byte: decompressed pages, row strings, the parsed trace, its JSON and encoded bytes. */
+/**
+ * JS memory per byte of the rows' own values: their strings, the parsed trace, its JSON and encoded bytes. The
+ * page buffers a read holds (compressed and decompressed, dictionary pages included) count once each.
+ */
 const DECODE_FACTOR = 4
 /** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
 const DEFAULT_MEMORY_BUDGET_MB = 32
@@ -421,7 +424,7 @@ export class DataContext implements Owner {
     const afterRead = await pageMapBeforeRead(this, file, range)
     const cost = await parquetRangeCost(buffer, file.metadata, range)
     const gate = this.gate
-    let bytes = cost.compressed + cost.uncompressed * DECODE_FACTOR
+    let bytes = cost.compressed + cost.uncompressed + cost.decoded * DECODE_FACTOR
     // A slice was planned within SLICE_BUDGET_MB (by row-group averages; whole pages may add a little): it runs,
     // alone if it must. Only a single row too large for the whole budget is refused.
     if (range.end - range.start > 1) bytes = Math.min(bytes, gate.capacity)
