@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest'
 import type { SearchAnswer, SearchHit } from '../../shared/search/types.ts'
 import type { Trace } from '../../shared/types.ts'
 import { clearIsolateMemos } from '../../workers/data/context.ts'
-import { clearSearchMemos } from '../../workers/data/search-index.ts'
+import { clearSearchMemos, SEARCH_SHARDS } from '../../workers/data/search-index.ts'
 import { clearSliceMemos } from '../../workers/data/slices.ts'
 import type { Bindings } from '../../workers/env.ts'
 import worker from '../../workers/index.ts'
@@ -90,7 +90,7 @@ describe('GET /api/search', () => {
       configs: Record<string, { search: { complete: boolean; shardsTotal: number } }>
     }>('/api/health')
     expect(health.configs.kimi?.search.complete).toBe(false)
-    expect(health.configs.kimi?.search.shardsTotal).toBe(32)
+    expect(health.configs.kimi?.search.shardsTotal).toBe(SEARCH_SHARDS)
     const done = await eventually(async () => {
       const r = await api('/api/search?q=traceback')
       const text = await r.text()
@@ -102,7 +102,11 @@ describe('GET /api/search', () => {
       '/api/health',
     )
     for (const config of ['kimi', 'glm-5.1']) {
-      expect(after.configs[config]?.search).toMatchObject({ complete: true, manifest: true, shardsDone: 32 })
+      expect(after.configs[config]?.search).toMatchObject({
+        complete: true,
+        manifest: true,
+        shardsDone: SEARCH_SHARDS,
+      })
     }
     // Index bytes (R2 listing) per MB of row text (the conversations column read straight from the stand-in).
     const sizes: Record<string, number> = { partials: 0, text: 0, system: 0, final: 0 }

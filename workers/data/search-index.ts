@@ -46,8 +46,11 @@ import { SharedWork } from './shared-work.ts'
 import { configSlices, enqueueSlices, type SliceMessage, sliceBase, sliceName } from './slices.ts'
 import { StorageError } from './storage.ts'
 
-/** Shards of a config's index (terms by a hash of their first two characters). */
-export const SEARCH_SHARDS = 32
+/**
+ * Shards of a config's index (terms by a hash of their first two characters). 64 keeps a full-scale config's
+ * shard inputs to a few MB each (32 gave ~7.5 MB, over the memory budget at the merge's estimate).
+ */
+export const SEARCH_SHARDS = 64
 /** Seconds a client should wait while the index is being built. */
 export const SEARCH_RETRY_AFTER = 10
 /** Don't re-send the same merge job more often than this (per isolate; the Queue retries meanwhile). */
@@ -60,12 +63,13 @@ const MANIFEST_JOB_BYTES = 16 * 2 ** 20
 
 const sent = new Map<string, number>()
 const complete = new Set<string>()
+// Memo caps: these live beside the memory gate's budget and the other caches in a 128 MB isolate.
 const manifests = new SharedWork<SearchManifest>({
   maxEntries: 4,
-  maxBytes: 24 * 2 ** 20,
+  maxBytes: 8 * 2 ** 20,
   sizeOf: searchManifestBytes,
 })
-const dicts = new SharedWork<SearchDict>({ maxEntries: 64, maxBytes: 24 * 2 ** 20, sizeOf: searchDictBytes })
+const dicts = new SharedWork<SearchDict>({ maxEntries: 64, maxBytes: 8 * 2 ** 20, sizeOf: searchDictBytes })
 const systemTexts = new SharedWork<string>({
   maxEntries: 32,
   maxBytes: 4 * 2 ** 20,
@@ -321,8 +325,10 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
   const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
   const ranges = layout.map((sections) => sections[shard] as [number, number])
   const input = ranges.reduce((n, [a, b]) => n + b - a, 0)
+  // A planned merge always runs, alone if it must (like a stats slice): refusing it would leave the index
+  // incomplete forever. Its sections stream term by term, so the estimate is generous.
   const out = await ctx.gate.run(
-    input * 8 + 2 ** 20,
+    Math.min(input * 8 + 2 ** 20, ctx.gate.capacity),
     `shard ${shard} of the search index of ${config}`,
     async () => {
       const sections: Uint8Array[] = []
