@@ -73,6 +73,10 @@ interface HealthView {
   status: number
   search: Record<string, SearchHealth>
   statsComplete: Record<string, boolean>
+  /** The isolate's memory gate (reservations refused: a job costing more than the whole budget). */
+  gate: { capacity?: number; refused?: number }
+  /** The isolate's queue counters (jobs retried, failed permanently). */
+  queue: { retried?: number; permanent?: number }
 }
 
 async function health(base: string): Promise<HealthView | null> {
@@ -80,6 +84,8 @@ async function health(base: string): Promise<HealthView | null> {
     const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(60_000) })
     const body = (await res.json()) as {
       configs?: Record<string, { search?: SearchHealth; stats?: { complete?: boolean } }>
+      memory?: HealthView['gate']
+      queue?: HealthView['queue']
     }
     const search: Record<string, SearchHealth> = {}
     const statsComplete: Record<string, boolean> = {}
@@ -87,7 +93,7 @@ async function health(base: string): Promise<HealthView | null> {
       if (c.search) search[config] = c.search
       statsComplete[config] = c.stats?.complete === true
     }
-    return { status: res.status, search, statsComplete }
+    return { status: res.status, search, statsComplete, gate: body.memory ?? {}, queue: body.queue ?? {} }
   } catch {
     return null
   }
@@ -155,10 +161,19 @@ interface BuildRun {
   searchAnswers: Record<string, number>
   healthPolls: number
   last: Record<string, SearchHealth>
+  /** The last health's memory gate and queue counters. */
+  gate: HealthView['gate']
+  queue: HealthView['queue']
   stoppedBecause: string | null
-  /** Slices indexed per minute over the run (all configs). */
+  /** Slices indexed per minute (all configs), until the last slice seen indexed. */
   slicesPerMin: number
 }
+
+/**
+ * No progress for this long ends the build: longer than the cron's period and the route's re-send interval
+ * (5 minutes each), so every repair had a chance to run.
+ */
+const STALL_MS = 6 * 60_000
 
 async function buildToCompletion(base: string, q: string, timeoutMs: number): Promise<BuildRun> {
   const t0 = performance.now()
@@ -171,6 +186,8 @@ async function buildToCompletion(base: string, q: string, timeoutMs: number): Pr
     searchAnswers: {},
     healthPolls: 0,
     last: {},
+    gate: {},
+    queue: {},
     stoppedBecause: null,
     slicesPerMin: 0,
   }
@@ -188,11 +205,27 @@ async function buildToCompletion(base: string, q: string, timeoutMs: number): Pr
   tally(first)
   let lastSearch = performance.now()
   let lastPrint = performance.now()
+  let progress = ''
+  let progressAt = performance.now()
+  let slicesDone = 0
+  let slicesAt = 0
   for (;;) {
     const h = await health(base)
     run.healthPolls++
     if (h) {
       run.last = h.search
+      run.gate = h.gate
+      run.queue = h.queue
+      const now = JSON.stringify(h.search)
+      if (now !== progress) {
+        progress = now
+        progressAt = performance.now()
+      }
+      const sd = Object.values(h.search).reduce((n, s) => n + s.slicesDone, 0)
+      if (sd !== slicesDone) {
+        slicesDone = sd
+        slicesAt = since()
+      }
       for (const [config, done] of Object.entries(h.statsComplete)) if (done) mark(`stats ${config}`)
       for (const [config, s] of Object.entries(h.search)) {
         if (s.slicesTotal > 0 && s.slicesDone === s.slicesTotal) mark(`slices ${config}`)
@@ -212,6 +245,11 @@ async function buildToCompletion(base: string, q: string, timeoutMs: number): Pr
       run.stoppedBecause = `timeout after ${timeoutMs / 60_000} min`
       break
     }
+    if (performance.now() - progressAt > STALL_MS) {
+      run.seconds = since()
+      run.stoppedBecause = `no progress for ${STALL_MS / 60_000} min (cron and re-sends had their turn)`
+      break
+    }
     if (performance.now() - lastPrint >= 60_000) {
       lastPrint = performance.now()
       say(`build after ${Math.round(elapsed / 1000)} s: ${progressLine(run.last)} (load ${load()})`)
@@ -222,8 +260,7 @@ async function buildToCompletion(base: string, q: string, timeoutMs: number): Pr
     }
     await sleep(2000)
   }
-  const done = Object.values(run.last).reduce((n, s) => n + s.slicesDone, 0)
-  run.slicesPerMin = run.seconds > 0 ? Math.round((done / run.seconds) * 60 * 10) / 10 : 0
+  run.slicesPerMin = slicesAt > 0 ? Math.round((slicesDone / slicesAt) * 60 * 10) / 10 : 0
   return run
 }
 
@@ -363,7 +400,10 @@ export async function benchSearch(
       )
     else {
       const done = Object.values(build.last).reduce((n, s) => n + s.slicesDone, 0)
-      const line = `${label}: NOT complete after ${build.seconds} s (${build.stoppedBecause}); reached ${progressLine(build.last)}; rate ${build.slicesPerMin} slices/min (${done}/${slices} slices)`
+      const line =
+        `${label}: NOT complete after ${build.seconds} s (${build.stoppedBecause}); reached ${progressLine(build.last)}; ` +
+        `slices indexed at ${build.slicesPerMin} slices/min (${done}/${slices}); isolate: memory gate refused ${build.gate.refused ?? '?'} ` +
+        `reservations (capacity ${mb(build.gate.capacity ?? 0)} MB), queue jobs failed permanently ${build.queue.permanent ?? '?'}, retried ${build.queue.retried ?? '?'}`
       say(line)
       failures.push(line)
     }
