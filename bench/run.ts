@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       searchDir = join(ROOT, `.cache/bench-search-rows-${rows}`)
       const args = ['--scale', 'full', '--rows-kimi', rows, '--rows-glm', rows, '--seed', '11']
       ensureSample(searchDir, args, `the search bench's ${rows} + ${rows} row sample`)
-      label = `smaller generated sample, ${rows} kimi + ${rows} glm-5.1 rows (NOT full scale)`
+      label = `smaller generated sample (--search-rows ${rows}), NOT full scale`
     }
     const { results: r, failures } = await benchSearch(searchDir, {
       label,

@@ -23,7 +23,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { startFakeHub } from '../scripts/dev/fake-hub.ts'
 import { startWranglerDev, type WranglerDev } from '../scripts/dev/wrangler-dev.ts'
 import { startLocalCron } from './lib/local-cron.ts'
@@ -354,7 +354,7 @@ export async function benchSearch(
   const queries = set.queries
   if (queries.length !== 60) throw new Error(`search bench: ${queries.length} queries, not 60`)
 
-  const worker = snapshotWorker(join(ROOT, '.cache/bench-search/worker'))
+  const worker = snapshotWorker(join(ROOT, `.cache/bench-search/worker-${basename(dir)}`))
   results.worker = worker
   say(
     `Worker served from a copy of the sources: ${worker.commit}` +
@@ -371,6 +371,7 @@ export async function benchSearch(
   const start = () =>
     startWranglerDev({ vars, persistTo: persist, cwd: worker.dir, logLevel: 'log', timeoutMs: 180_000 })
   const logs: Record<string, string> = {}
+  const logFile = `.bench/search-wrangler-${basename(dir)}.log`
   let wrangler: WranglerDev | null = null
   try {
     // 1. Build through the Queue.
@@ -590,12 +591,12 @@ export async function benchSearch(
     rmSync(persist, { recursive: true, force: true })
     mkdirSync(join(ROOT, '.bench'), { recursive: true })
     writeFileSync(
-      join(ROOT, '.bench/search-wrangler.log'),
+      join(ROOT, logFile),
       Object.entries(logs)
         .map(([k, v]) => `===== ${k}\n${v}`)
         .join('\n'),
     )
-    say('wrangler output kept in .bench/search-wrangler.log')
+    say(`wrangler output kept in ${logFile}`)
   }
   results.failures = failures
   return { results, failures }
