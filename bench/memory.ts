@@ -1203,7 +1203,8 @@ export async function benchMemory(data: MemoryData, options: MemoryBenchOptions 
           (e.error ? `; STOPPED: HTTP ${e.status}: ${e.error}` : ''),
       )
       results.export = e
-      if (e.error) failures.push(`(e) export stopped after ${fmt(e.lines)} lines: HTTP ${e.status}: ${e.error}`)
+      if (e.error)
+        failures.push(`(e) export stopped after ${fmt(e.lines)} lines: HTTP ${e.status}: ${e.error}`)
     }
 
     const overall = sampler.overall

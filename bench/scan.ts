@@ -181,7 +181,9 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
   const check = spawnSync(python, [join(ROOT, 'bench/scan_tutorial.py'), '--check', ROOT], {
     encoding: 'utf8',
   })
-  say(`  tutorial transcription check (bench/tutorial_seed.py reproduces the fixture seeds): ${check.stdout.trim()}`)
+  say(
+    `  tutorial transcription check (bench/tutorial_seed.py reproduces the fixture seeds): ${check.stdout.trim()}`,
+  )
   if (check.status !== 0)
     failures.push('bench/tutorial_seed.py does not reproduce the fixture seeds of test/fixtures/rows')
 
