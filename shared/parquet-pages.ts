@@ -85,6 +85,14 @@ interface RawPage {
   body: Uint8Array
 }
 
+/**
+ * A chunk's dictionary page, fetched only if a data page read needs it: pyarrow falls back to plain pages once a
+ * chunk's dictionary is full (~1 MB), so most rows of a big text column never use it.
+ */
+interface DeferredDictionary {
+  deferred: () => Promise<RawPage>
+}
+
 /** Where a page is: the parquet `PageLocation` in numbers, so it survives JSON. */
 export interface PageLocationJson {
   /** File offset of the page header. */
@@ -511,7 +519,7 @@ async function* locatedPages(
   map: ChunkPageMap,
   pages: PageLocationJson[],
   together: boolean,
-): AsyncGenerator<RawPage> {
+): AsyncGenerator<RawPage | DeferredDictionary> {
   const parse = (bytes: Uint8Array, offset: number): RawPage => {
     const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
     const header = parquetHeader(reader)
@@ -520,7 +528,7 @@ async function* locatedPages(
   }
   if (map.dictionary) {
     const { offset, size } = map.dictionary
-    yield parse(await readBytes(file, offset, offset + size), offset)
+    yield { deferred: async () => parse(await readBytes(file, offset, offset + size), offset) }
   }
   const first = pages[0]
   const last = pages[pages.length - 1]
@@ -567,10 +575,12 @@ class LeafCursor {
   private dictionaryStrings: unknown[] = []
 
   readonly leaf: Leaf
-  private readonly pages: AsyncIterator<RawPage>
+  private readonly pages: AsyncIterator<RawPage | DeferredDictionary>
+  /** The chunk's dictionary page until a dictionary-encoded data page needs it decoded. */
+  private dictionarySource: (() => Promise<RawPage>) | undefined
 
   /** `firstRow`: the first row starting in the first data page (0 at the start of a chunk). */
-  constructor(leaf: Leaf, pages: AsyncIterator<RawPage>, firstRow: number) {
+  constructor(leaf: Leaf, pages: AsyncIterator<RawPage | DeferredDictionary>, firstRow: number) {
     this.leaf = leaf
     this.pages = pages
     this.row = firstRow
@@ -594,30 +604,29 @@ class LeafCursor {
         this.done = true
         return false
       }
-      const { info, body } = next.value
+      const raw = next.value
+      if ('deferred' in raw) {
+        this.dictionarySource = raw.deferred
+        continue
+      }
+      const { info, body } = raw
       const decoder = this.leaf.decoder
       if (info.type === 'DICTIONARY_PAGE') {
-        const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
-        const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
-        const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
-        if (this.lazy) {
-          this.rawDictionary = Array.from(plain as ArrayLike<unknown>)
-          this.dictionaryStrings = new Array(this.rawDictionary.length)
-        } else {
-          this.dictionary = convert(plain, decoder)
-        }
+        this.dictionarySource = async () => raw
         continue
       }
       let decoded: ReturnType<typeof readDataPage>
       let encoding: Encoding
       if (info.type === 'DATA_PAGE' && info.header.data_page_header) {
         const daph = info.header.data_page_header
+        encoding = daph.encoding
+        if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
         const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
         decoded = readDataPage(page, daph, decoder)
-        encoding = daph.encoding
       } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
-        decoded = readDataPageV2(body, info.header, decoder)
         encoding = info.header.data_page_header_v2.encoding
+        if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
+        decoded = readDataPageV2(body, info.header, decoder)
       } else {
         continue // index pages and unknown page types carry no rows
       }
@@ -630,6 +639,24 @@ class LeafCursor {
       }
       this.append(info.numValues, decoded.definitionLevels, decoded.repetitionLevels, values)
       return true
+    }
+  }
+
+  /** Fetch and decode the chunk's dictionary page (once), for a dictionary-encoded data page. */
+  private async loadDictionary(): Promise<void> {
+    const source = this.dictionarySource
+    if (!source) return
+    this.dictionarySource = undefined
+    const { info, body } = await source()
+    const decoder = this.leaf.decoder
+    const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
+    const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
+    const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
+    if (this.lazy) {
+      this.rawDictionary = Array.from(plain as ArrayLike<unknown>)
+      this.dictionaryStrings = new Array(this.rawDictionary.length)
+    } else {
+      this.dictionary = convert(plain, decoder)
     }
   }
 
