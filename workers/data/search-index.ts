@@ -278,7 +278,7 @@ async function mergeManifest(ctx: DataContext, config: string): Promise<void> {
   if (!(await ctx.storage.exists(k.manifest))) {
     const { slices } = await configSlices(ctx, config)
     const { manifest, layout } = await ctx.gate.run(
-      MANIFEST_JOB_BYTES,
+      Math.min(MANIFEST_JOB_BYTES, ctx.gate.capacity),
       `the search manifest of ${config}`,
       async () => {
         const parts = []
@@ -325,11 +325,13 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
   const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
   const ranges = layout.map((sections) => sections[shard] as [number, number])
   const input = ranges.reduce((n, [a, b]) => n + b - a, 0)
-  // A planned merge always runs, alone if it must (like a stats slice): refusing it would leave the index
-  // incomplete forever. Its sections stream term by term, so the estimate is generous.
+  // A merge reserves the whole budget: it runs alone, never beside another decode. Its heap is not proportional
+  // to its input (a frequent term's postings are decoded whole), and two merges beside an export page ran a
+  // full-scale isolate out of memory under the bench's heap cap. It always runs (refusing it would leave the
+  // index incomplete forever); the Queue job waits for its turn like any request.
   const out = await ctx.gate.run(
-    Math.min(input * 8 + 2 ** 20, ctx.gate.capacity),
-    `shard ${shard} of the search index of ${config}`,
+    ctx.gate.capacity,
+    `shard ${shard} of the search index of ${config} (${Math.round(input / 1024)} KB of sections)`,
     async () => {
       const sections: Uint8Array[] = []
       for (const [i, slice] of manifest.slices.entries()) {
