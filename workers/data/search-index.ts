@@ -63,13 +63,15 @@ const MANIFEST_JOB_BYTES = 16 * 2 ** 20
 
 const sent = new Map<string, number>()
 const complete = new Set<string>()
-// Memo caps: these live beside the memory gate's budget and the other caches in a 128 MB isolate.
+// Memo caps: these live beside the memory gate's budget and the other caches in a 128 MB isolate. A full-scale
+// config's decoded manifest is ~7 MB and its shard dictionaries ~15 MB together: both configs' manifests fit, the
+// dictionaries of the shards queries touch most stay.
 const manifests = new SharedWork<SearchManifest>({
   maxEntries: 4,
-  maxBytes: 8 * 2 ** 20,
+  maxBytes: 16 * 2 ** 20,
   sizeOf: searchManifestBytes,
 })
-const dicts = new SharedWork<SearchDict>({ maxEntries: 64, maxBytes: 8 * 2 ** 20, sizeOf: searchDictBytes })
+const dicts = new SharedWork<SearchDict>({ maxEntries: 256, maxBytes: 12 * 2 ** 20, sizeOf: searchDictBytes })
 const systemTexts = new SharedWork<string>({
   maxEntries: 32,
   maxBytes: 4 * 2 ** 20,
