@@ -21,7 +21,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
-import { shuffled } from './random.ts'
+import { shuffled } from '../../scripts/lib/random.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 const CACHE = join(ROOT, '.cache/bench-search')

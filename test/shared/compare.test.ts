@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod'
+import { seededRandom as rng } from '../../scripts/lib/random.ts'
 import { alignSignatures, compareTraces } from '../../shared/compare.ts'
 import { SAME_TASK_SHARDS, sameTaskOthers, sameTaskShard, sameTaskShards } from '../../shared/same-task.ts'
 import { parseRow } from '../../shared/trace.ts'
@@ -22,18 +23,6 @@ const CTX = { dataset: 'd', revision: 'a'.repeat(40), sample: true, config: 'kim
 function fixtureTraces(): Trace[] {
   const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.row.json'))
   return files.map((f) => parseRow(JSON.parse(readFileSync(join(FIXTURES, f), 'utf8')), CTX).trace)
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32
-  }
 }
 
 // The documented cost rule, written independently of shared/compare.ts.

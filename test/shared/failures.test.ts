@@ -9,6 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { seededRandom as prng } from '../../scripts/lib/random.ts'
 import { buildRow } from '../../scripts/lib/sample/conversation.ts'
 import { failureDetail, failureSignature, informativeLine } from '../../shared/failure-signature.ts'
 import { mergeStats, statsFromRows } from '../../shared/stats.ts'
@@ -340,17 +341,6 @@ const byKey = (a: Flat, b: Flat) => {
   const x = JSON.stringify([a.tool, a.kind, a.signature])
   const y = JSON.stringify([b.tool, b.kind, b.signature])
   return x < y ? -1 : x > y ? 1 : 0
-}
-
-/** Seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('Stats.failures', () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
+import { seededRandom as rng } from '../../scripts/lib/random.ts'
 import { ERROR_KINDS, matchesFilter } from '../../shared/filters.ts'
 import { parseGptMessage } from '../../shared/hermes.ts'
 import { type SearchSource, searchRun } from '../../shared/search/evaluate.ts'
@@ -26,17 +27,6 @@ import type { Trace } from '../../shared/types.ts'
 const ROOT = join(import.meta.dirname, '../..')
 const CONFIGS = ['kimi', 'glm-5.1'] as const
 const SHARDS = 16
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Rows the generator does not write: Unicode forms, odd markup, an unknown role. */
 function extraRows(): Record<string, unknown>[] {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import type { z } from 'zod'
+import { seededRandom as rng } from '../../scripts/lib/random.ts'
 import { ByteReader, ByteWriter } from '../../shared/search/bytes.ts'
 import { searchManifestBuild, searchManifestDecode } from '../../shared/search/manifest.ts'
 import { partialDocsDecode, partialLayout, searchPartialBuild } from '../../shared/search/partial.ts'
@@ -16,18 +17,6 @@ import { searchSnippet } from '../../shared/search/snippet.ts'
 import { messageTokens, searchWords } from '../../shared/search/tokenize.ts'
 import type { SearchAnswer, SearchHit } from '../../shared/search/types.ts'
 import type { SearchAnswerSchema, SearchHitSchema } from '../../workers/schemas.ts'
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 describe('tokenizer', () => {
   it('normalises with NFKC and lowercase; words are letters, digits and _', () => {

@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { seededRandom as prng } from '../../scripts/lib/random.ts'
 import {
   distributionQuantile,
   emptyStats,
@@ -25,17 +26,6 @@ const META = {
   revision: 'fixture',
   sample: true,
   rowsTotal: rows.length,
-}
-
-/** A small seeded PRNG (mulberry32) so the property test is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 function splitStats(all: unknown[], cuts: number[]): Stats[] {

@@ -6,6 +6,7 @@
  */
 import { parseHTML } from 'linkedom'
 import { describe, expect, test } from 'vitest'
+import { seededRandom as rng } from '../../scripts/lib/random.ts'
 import {
   clearHighlight,
   highlightIn,
@@ -15,18 +16,6 @@ import {
   type QueryTerms,
   type Range,
 } from '../../site/islands/highlight.ts'
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 // Words whose lowercase keeps their length and whose case folding equals toLowerCase (no sigma, no dotted I).
 const VOCAB = [

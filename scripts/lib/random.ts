@@ -1,4 +1,4 @@
-/** Seeded randomness for benches: the same seed draws the same rows and queries on every run. */
+/** Seeded randomness for benches and tests: the same seed draws the same rows, queries and splits on every run. */
 
 /** A deterministic generator of numbers in [0, 1) (mulberry32). */
 export function seededRandom(seed: number): () => number {
