@@ -15,6 +15,7 @@ import { failureDetail, failureSignature, informativeLine } from '../../shared/f
 import { mergeStats, statsFromRows } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
 import type { ErrorKind, FailureGroup, Stats } from '../../shared/types.ts'
+import { mergeInRandomOrder } from './merge-order.ts'
 
 describe('failureSignature', () => {
   const cases: [string, string][] = [
@@ -403,18 +404,7 @@ describe('Stats.failures', () => {
       )
       const bounds = [0, ...cuts, rows.length]
       const parts = bounds.slice(1).map((end, i) => statsFromRows(rows.slice(bounds[i], end), META))
-      for (let i = parts.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1))
-        ;[parts[i], parts[j]] = [parts[j] as Stats, parts[i] as Stats]
-      }
-      const folded =
-        rand() < 0.5
-          ? parts.reduce((a, b) => mergeStats(a, b))
-          : (function tree(xs: Stats[]): Stats {
-              if (xs.length === 1) return xs[0] as Stats
-              const mid = xs.length >> 1
-              return mergeStats(tree(xs.slice(0, mid)), tree(xs.slice(mid)))
-            })(parts)
+      const folded = mergeInRandomOrder(parts, rand)
       expect(JSON.stringify(folded)).toBe(text)
     }
   })

@@ -14,6 +14,7 @@ import {
   statsFromRows,
 } from '../../shared/stats.ts'
 import type { Stats } from '../../shared/types.ts'
+import { mergeInRandomOrder } from './merge-order.ts'
 
 const DIR = join(import.meta.dirname, '../fixtures/rows')
 const rows: unknown[] = readdirSync(DIR)
@@ -44,19 +45,7 @@ describe('mergeStats', () => {
         (a, b) => a - b,
       )
       const parts = splitStats(rows, cuts)
-      // Shuffle, then fold either left or as a balanced tree.
-      for (let i = parts.length - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1))
-        ;[parts[i], parts[j]] = [parts[j] as Stats, parts[i] as Stats]
-      }
-      const folded =
-        rand() < 0.5
-          ? parts.reduce((a, b) => mergeStats(a, b))
-          : (function tree(xs: Stats[]): Stats {
-              if (xs.length === 1) return xs[0] as Stats
-              const mid = xs.length >> 1
-              return mergeStats(tree(xs.slice(0, mid)), tree(xs.slice(mid)))
-            })(parts)
+      const folded = mergeInRandomOrder(parts, rand)
       expect(JSON.stringify(folded)).toBe(whole)
     }
   })
