@@ -18,7 +18,7 @@ import type {
   Comparison,
 } from '../../shared/types.ts'
 import { apiUrl } from './api.ts'
-import { el, fmtInt, plural, problemOf, showProblem } from './dom.ts'
+import { byId, el, fmtInt, plural, problemOf, showProblem } from './dom.ts'
 
 declare global {
   interface Window {
@@ -259,10 +259,10 @@ interface Elements {
 /** Start the island on the comparison page. */
 export function startCompareTrace(): void {
   const els: Elements = {
-    form: document.getElementById('compare-form') as HTMLFormElement,
-    loading: document.getElementById('compare-loading') as HTMLElement,
-    problem: document.getElementById('compare-problem') as HTMLElement,
-    root: document.getElementById('compare') as HTMLElement,
+    form: byId<HTMLFormElement>('compare-form'),
+    loading: byId('compare-loading'),
+    problem: byId('compare-problem'),
+    root: byId('compare'),
   }
   const { a, b } = compareIdsFromSearch(location.search)
   const inputA = els.form.elements.namedItem('a') as HTMLInputElement

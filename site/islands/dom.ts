@@ -24,6 +24,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return node
 }
 
+/** The page element with this id (the island's markup); throws naming it when the page lacks it. */
+export function byId<T extends HTMLElement>(id: string): T {
+  const node = document.getElementById(id)
+  if (!node) throw new Error(`#${id} is missing`)
+  return node as T
+}
+
 /** Append children to `parent` (strings as text nodes). */
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {

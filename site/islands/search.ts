@@ -8,7 +8,7 @@
  * asks again by itself; an incomplete answer (`complete: false`) is shown and refreshed the same way.
  */
 import { apiUrl } from './api.ts'
-import { el, fmtInt, type Problem, plural, problemOf, showProblem } from './dom.ts'
+import { byId, el, fmtInt, type Problem, plural, problemOf, showProblem } from './dom.ts'
 import { markedText } from './highlight.ts'
 
 /** A message field the index knows (`role=` filter values, a hit's `field`). */
@@ -132,12 +132,6 @@ interface Elements {
   pending: HTMLElement
   problem: HTMLElement
   more: HTMLButtonElement
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const node = document.getElementById(id)
-  if (!node) throw new Error(`#${id} is missing`)
-  return node as T
 }
 
 /** Put the view's values in the form; a select value the options lack (an old link) gets its own option. */

@@ -5,7 +5,7 @@
  */
 import type { TraceSummary } from '../../shared/types.ts'
 import { apiUrl } from './api.ts'
-import { el, fmtInt, problemOf, showProblem } from './dom.ts'
+import { byId, el, fmtInt, problemOf, showProblem } from './dom.ts'
 
 /** `GET /api/traces` answer. */
 interface TracesPage {
@@ -52,12 +52,6 @@ interface Elements {
   pageInfo: HTMLElement
   subcategory: HTMLSelectElement
   category: HTMLSelectElement
-}
-
-function byId<T extends HTMLElement>(id: string): T {
-  const node = document.getElementById(id)
-  if (!node) throw new Error(`#${id} is missing`)
-  return node as T
 }
 
 /** The view's parameters from a query string: known filters with a value, plus offset and limit. */
