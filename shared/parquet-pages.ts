@@ -32,7 +32,8 @@ import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/data
 import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js'
 import { readPlain } from 'hyparquet/src/plain.js'
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
-import { snappyDecompress } from './snappy.ts'
+import { BufferPool } from './buffer-pool.ts'
+import { snappyDecompress, snappyDecompressInto } from './snappy.ts'
 
 /** hyparquet's per-column decoding parameters (not exported by name). */
 type ColumnDecoder = Parameters<typeof readDataPage>[2]
@@ -52,6 +53,23 @@ export const COMPRESSORS: Compressors = {
   ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
 }
 
+/** Decoders that write into a given buffer of the exact length (pooled page buffers, see `PAGE_POOL`). */
+const DECODE_INTO: Partial<Record<keyof Compressors, (input: Uint8Array, output: Uint8Array) => Uint8Array>> =
+  {
+    SNAPPY: snappyDecompressInto,
+    ZSTD: (input, output) => zstdDecompress(input, output),
+  }
+
+/**
+ * Idle page buffers kept for reuse at most: about three pyarrow pages (~4 MB each decompressed), what the
+ * isolate's memory gate lets run at once for cold traces. Range reads (`parquetReadRange`: traces, exports,
+ * stats slices) decompress string pages into pooled buffers and give them back when the read ends.
+ */
+export const MAX_IDLE_PAGE_BYTES = 12 * 1024 * 1024
+
+/** The process's pool of decompressed page buffers (shared/buffer-pool.ts). */
+export const PAGE_POOL = new BufferPool(MAX_IDLE_PAGE_BYTES)
+
 /**
  * Replace a codec's decoder in this process: the Node side plugs in a WebAssembly snappy (scripts/lib), which a
  * Worker cannot compile at run time; the Worker keeps the JavaScript one. Decoders must return exactly
@@ -62,6 +80,7 @@ export function parquetUseCodec(
   decode: (input: Uint8Array, outputLength: number) => Uint8Array,
 ): void {
   COMPRESSORS[codec] = decode
+  delete DECODE_INTO[codec]
 }
 
 /** One page of a column chunk, as its header describes it. */
@@ -575,16 +594,59 @@ class LeafCursor {
   private dictionaryStrings: unknown[] = []
 
   readonly leaf: Leaf
+  /** The leaf's decoder; with a pool, its string pages decompress into pooled buffers held in `held`. */
+  private readonly decoder: Leaf['decoder']
+  private readonly pool: BufferPool | undefined
+  private held: Uint8Array[] = []
   private readonly pages: AsyncIterator<RawPage | DeferredDictionary>
   /** The chunk's dictionary page until a dictionary-encoded data page needs it decoded. */
   private dictionarySource: (() => Promise<RawPage>) | undefined
 
   /** `firstRow`: the first row starting in the first data page (0 at the start of a chunk). */
-  constructor(leaf: Leaf, pages: AsyncIterator<RawPage | DeferredDictionary>, firstRow: number) {
+  /**
+   * `pool`: decompress the pages of a string leaf into pooled buffers; the caller must call `release` once
+   * every row it needs was taken (taken values are copied into strings, so nothing points into them after).
+   */
+  constructor(
+    leaf: Leaf,
+    pages: AsyncIterator<RawPage | DeferredDictionary>,
+    firstRow: number,
+    pool?: BufferPool,
+  ) {
     this.leaf = leaf
     this.pages = pages
     this.row = firstRow
     this.lazy = leaf.decoder.type === 'BYTE_ARRAY'
+    const into = DECODE_INTO[leaf.decoder.codec as keyof Compressors]
+    this.pool = this.lazy && into ? pool : undefined
+    if (this.pool && into) {
+      const take = this.pool
+      const held = (output: Uint8Array) => {
+        this.held.push(output)
+        return output
+      }
+      this.decoder = {
+        ...leaf.decoder,
+        compressors: {
+          ...COMPRESSORS,
+          [leaf.decoder.codec]: (input: Uint8Array, length: number) => into(input, held(take.take(length))),
+        },
+      }
+    } else {
+      this.decoder = leaf.decoder
+    }
+  }
+
+  /** Give the pooled page buffers back: the cursor must not be used afterwards. */
+  release(): void {
+    const held = this.held
+    this.held = []
+    this.def = []
+    this.rep = []
+    this.values = []
+    this.rawDictionary = undefined
+    this.done = true
+    for (const buffer of held) this.pool?.release(buffer)
   }
 
   /** Complete rows buffered: each ends where the next row starts (repetition level 0) or at the chunk's end. */
@@ -610,7 +672,7 @@ class LeafCursor {
         continue
       }
       const { info, body } = raw
-      const decoder = this.leaf.decoder
+      const decoder = this.decoder
       if (info.type === 'DICTIONARY_PAGE') {
         this.dictionarySource = async () => raw
         continue
@@ -621,7 +683,12 @@ class LeafCursor {
         const daph = info.header.data_page_header
         encoding = daph.encoding
         if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
-        const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
+        const page = decompressPage(
+          body,
+          info.header.uncompressed_page_size,
+          decoder.codec,
+          decoder.compressors,
+        )
         decoded = readDataPage(page, daph, decoder)
       } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
         encoding = info.header.data_page_header_v2.encoding
@@ -648,8 +715,8 @@ class LeafCursor {
     if (!source) return
     this.dictionarySource = undefined
     const { info, body } = await source()
-    const decoder = this.leaf.decoder
-    const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, COMPRESSORS)
+    const decoder = this.decoder
+    const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, decoder.compressors)
     const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
     const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
     if (this.lazy) {
@@ -729,9 +796,14 @@ class LeafCursor {
     }
     if (bytes.length > 0) {
       const strings = convert(bytes as DecodedArray, this.leaf.decoder)
-      for (let j = 0; j < at.length; j++) out[at[j] as number] = strings[j]
+      for (let j = 0; j < at.length; j++) out[at[j] as number] = this.owned(strings[j])
     }
     return out
+  }
+
+  /** A value that stays binary (not UTF-8) is copied out of a pooled page, which is reused after `release`. */
+  private owned(value: unknown): unknown {
+    return this.pool && value instanceof Uint8Array ? value.slice() : value
   }
 
   private dictionaryEntry(index: number): unknown {
@@ -739,7 +811,7 @@ class LeafCursor {
     if (known !== undefined) return known
     const raw = this.rawDictionary?.[index]
     if (raw === undefined) throw new Error(`${this.leaf.path}: dictionary index ${index} out of range`)
-    const value = convert([raw] as DecodedArray, this.leaf.decoder)[0]
+    const value = this.owned(convert([raw] as DecodedArray, this.leaf.decoder)[0])
     this.dictionaryStrings[index] = value
     return value
   }
@@ -898,58 +970,64 @@ async function* scanRows(
     groupStart += groupRows
     if (hi <= lo) continue
     const cursors: LeafCursor[] = []
-    for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
-      const flat = leaf.maxRep === 0
-      // A pass over the whole group can walk the chunk; a range inside it wants the pages located.
-      const needLocations = lo > 0 || hi < groupRows
-      const map = await chunkPages(
-        file,
-        metadata,
-        g,
-        chunk,
-        meta,
-        leaf,
-        options,
-        needLocations && options.buildPageMap !== false,
-      )
-      if (map) {
-        const pages = selectPages(map.pages, groupRows, lo, hi, flat)
-        const firstRow = pages[0]?.firstRow ?? 0
-        cursors.push(new LeafCursor(leaf, locatedPages(file, map, pages, together), firstRow))
-      } else {
-        cursors.push(new LeafCursor(leaf, walkChunk(file, meta, true, options.headerWindow), 0))
+    // A range read (`together`) ends with the group: its string pages are pooled, and given back below.
+    const pool = together ? PAGE_POOL : undefined
+    try {
+      for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
+        const flat = leaf.maxRep === 0
+        // A pass over the whole group can walk the chunk; a range inside it wants the pages located.
+        const needLocations = lo > 0 || hi < groupRows
+        const map = await chunkPages(
+          file,
+          metadata,
+          g,
+          chunk,
+          meta,
+          leaf,
+          options,
+          needLocations && options.buildPageMap !== false,
+        )
+        if (map) {
+          const pages = selectPages(map.pages, groupRows, lo, hi, flat)
+          const firstRow = pages[0]?.firstRow ?? 0
+          cursors.push(new LeafCursor(leaf, locatedPages(file, map, pages, together), firstRow, pool))
+        } else {
+          cursors.push(new LeafCursor(leaf, walkChunk(file, meta, true, options.headerWindow), 0, pool))
+        }
       }
-    }
-    // Skip to lo, then emit complete rows in batches.
-    for (let row = lo; row < hi; ) {
-      const want = Math.min(batchRows, hi - row)
-      let ready = Infinity
-      for (const cursor of cursors) {
-        // Drop rows before the range (the first page may start before it).
-        while (cursor.row < row) {
+      // Skip to lo, then emit complete rows in batches.
+      for (let row = lo; row < hi; ) {
+        const want = Math.min(batchRows, hi - row)
+        let ready = Infinity
+        for (const cursor of cursors) {
+          // Drop rows before the range (the first page may start before it).
+          while (cursor.row < row) {
+            let complete = cursor.completeRows()
+            while (complete === 0 && !cursor.done) {
+              await cursor.load()
+              complete = cursor.completeRows()
+            }
+            if (complete === 0) throw new Error(`parquet column ${cursor.leaf.path} ends before row ${row}`)
+            cursor.take(Math.min(complete, row - cursor.row), false)
+          }
+          // One more page only when no complete row is buffered: memory stays at one page per leaf (a range
+          // read, `together`, buffers its whole range instead).
           let complete = cursor.completeRows()
-          while (complete === 0 && !cursor.done) {
+          while ((together ? complete < want : complete === 0) && !cursor.done) {
             await cursor.load()
             complete = cursor.completeRows()
           }
-          if (complete === 0) throw new Error(`parquet column ${cursor.leaf.path} ends before row ${row}`)
-          cursor.take(Math.min(complete, row - cursor.row), false)
+          ready = Math.min(ready, complete)
         }
-        // One more page only when no complete row is buffered: memory stays at one page per leaf (a range
-        // read, `together`, buffers its whole range instead).
-        let complete = cursor.completeRows()
-        while ((together ? complete < want : complete === 0) && !cursor.done) {
-          await cursor.load()
-          complete = cursor.completeRows()
-        }
-        ready = Math.min(ready, complete)
+        const count = Math.min(want, ready)
+        if (!(count > 0)) throw new Error(`parquet row group ${g} ends before row ${row} of ${groupRows}`)
+        const taken = new Map<string, LeafRows>()
+        for (const cursor of cursors) taken.set(cursor.leaf.path, cursor.take(count, true) as LeafRows)
+        yield assembleRows(tree, taken, cursors, count, options.columns)
+        row += count
       }
-      const count = Math.min(want, ready)
-      if (!(count > 0)) throw new Error(`parquet row group ${g} ends before row ${row} of ${groupRows}`)
-      const taken = new Map<string, LeafRows>()
-      for (const cursor of cursors) taken.set(cursor.leaf.path, cursor.take(count, true) as LeafRows)
-      yield assembleRows(tree, taken, cursors, count, options.columns)
-      row += count
+    } finally {
+      for (const cursor of cursors) cursor.release()
     }
   }
 }

@@ -15,7 +15,16 @@ const BLOCK_COPY_MIN = 24
 
 /** Decompress a snappy block into a new array of exactly `outputLength` bytes. */
 export function snappyDecompress(input: Uint8Array, outputLength: number): Uint8Array {
-  const output = new Uint8Array(outputLength)
+  return snappyDecompressInto(input, new Uint8Array(outputLength))
+}
+
+/**
+ * Decompress a snappy block into `output`, which must be exactly as long as the stream declares (a reused
+ * buffer is fine: every byte is written before it is read, and a stream that stops short throws). Returns
+ * `output`.
+ */
+export function snappyDecompressInto(input: Uint8Array, output: Uint8Array): Uint8Array {
+  const outputLength = output.length
   const view = new DataView(output.buffer, output.byteOffset, output.byteLength)
   const n = input.length
   let pos = 0

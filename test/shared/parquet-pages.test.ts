@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest'
 import { parquetRangeCost, parquetReadIds, parquetReadRows, planSlices } from '../../shared/parquet.ts'
 import {
   COMPRESSORS,
+  MAX_IDLE_PAGE_BYTES,
+  PAGE_POOL,
   type PageMapJob,
   parquetOffsetIndexMap,
   parquetPageMap,
@@ -281,4 +283,38 @@ describe('resumable page-map build (the Worker Queue job)', () => {
       )
     },
   )
+})
+
+describe('pooled page buffers (range reads)', () => {
+  it('reuse released buffers, and no row read concurrently points into one (released buffers are poisoned)', async () => {
+    PAGE_POOL.poison = true
+    const before = { ...PAGE_POOL.counts }
+    try {
+      for (const name of LAYOUTS) {
+        const expected = await reference(name)
+        const { file, metadata } = open(name)
+        const n = expected.length
+        const ranges: [number, number][] = []
+        for (let r = 0; r < n; r += 3) ranges.push([r, Math.min(n, r + 1 + (r % 5))])
+        ranges.push([0, n], [LONG_ROW, LONG_ROW + 1])
+        // All reads in flight together, compared only once every one has ended and released its buffers
+        // (which the poison then overwrote): a row holding a view into a pooled page would read 0xA5 bytes.
+        const results = await Promise.all(
+          ranges.map(([start, end]) => parquetReadRange(file, metadata, { start, end })),
+        )
+        for (const [i, [start, end]] of ranges.entries()) {
+          expect(results[i], `${name} rows ${start}..${end}`).toEqual(expected.slice(start, end))
+        }
+      }
+    } finally {
+      PAGE_POOL.poison = false
+    }
+    const taken = PAGE_POOL.counts.taken - before.taken
+    const released = PAGE_POOL.counts.released - before.released
+    // The snappy and zstd layouts decompress their string pages into the pool; every one comes back.
+    expect(taken).toBeGreaterThan(100)
+    expect(released).toBe(taken)
+    expect(PAGE_POOL.counts.reused - before.reused).toBeGreaterThan(taken / 2)
+    expect(PAGE_POOL.idleBytes).toBeLessThanOrEqual(MAX_IDLE_PAGE_BYTES)
+  })
 })

@@ -123,18 +123,22 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
   for (const [row, s] of summaries.entries()) if (matchesFilter(s, filter)) matching.push(row)
   const page = planPage(matching, slices, start, limit ?? EXPORT_LIMIT_DEFAULT)
   const encoder = new TextEncoder()
-  /** The JSONL of one slice read (its rows are dropped once encoded). */
-  const readLines = async (read: PagePlan['reads'][number]): Promise<Uint8Array> => {
-    // Parsed, exported and encoded while the slice's memory is reserved (all copies are alive together).
+  /**
+   * The JSONL of one slice read, one encoded line per row. Each row is parsed, exported, serialised and encoded
+   * on its own, and dropped from the read at once: the JS heap holds the read's rows plus one row's copies,
+   * never every row's line as one string beside them (which ran a whole-config export out of heap).
+   */
+  const readLines = async (read: PagePlan['reads'][number]): Promise<Uint8Array[]> => {
     return data.withRows(config, read.range, false, (rows) => {
-      let out = ''
+      const lines: Uint8Array[] = []
       for (const r of read.rows) {
         const row = rows[r - read.range.start]
         if (!row) throw new Error(`row ${r} of ${config} missing from its slice read`)
+        rows[r - read.range.start] = undefined as never
         const trace = parseRow(row, { ...info, config }).trace
-        out += `${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`
+        lines.push(encoder.encode(`${JSON.stringify({ id: trace.id, ...exportTrace(trace, format) })}\n`))
       }
-      return encoder.encode(out)
+      return lines
     })
   }
   const head = c.req.method === 'HEAD'
@@ -145,7 +149,7 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
   let next = 1
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      if (first) controller.enqueue(first)
+      for (const line of first ?? []) controller.enqueue(line)
     },
     // One slice per pull: at most one slice's rows (only the span this page needs) are decoded at a time.
     async pull(controller) {
@@ -155,7 +159,7 @@ export const exportJsonl = new Hono<AppEnv>().get('/', async (c) => {
         return
       }
       try {
-        controller.enqueue(await readLines(read))
+        for (const line of await readLines(read)) controller.enqueue(line)
       } catch (err) {
         controller.error(err)
       }
