@@ -7,13 +7,15 @@
  * For each row range [start, end) of RANGES.json, what `computeSlice` (workers/data/slices.ts) does between the
  * read and the R2 writes: the rows through DIR's `parquetReadRows` (the reader `DataContext.withRows` calls), then
  * per row `parseRow(row, ctx, { lazyContent: true })` and `statsAddRow`, the summaries' JSON and
- * `finalizeStats`'s JSON. CPU time is `process.cpuUsage()` (user + system, every thread of the process), read
+ * `finalizeStats`'s JSON. Snappy pages are decoded as DIR's Worker decodes them: where DIR has the WebAssembly
+ * decoder (`workers/generated/snappy.wasm` + shared/snappy-wasm.ts, installed the way workers/snappy.ts installs
+ * it, with the Worker's page cap), through it; otherwise by DIR's JavaScript decoder. CPU time is `process.cpuUsage()` (user + system, every thread of the process), read
  * around the read and around the rest. The rows' text (UTF-8 bytes of each message's `from` and `value` and of
  * `tools`) is counted after the timed part. Every slice is counted, the first ones (a cold JIT) included.
  * Prints one JSON line.
  */
 
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { asyncBufferFromFile } from 'hyparquet'
 import { parseFlags } from '../scripts/lib/cli-args.ts'
@@ -23,6 +25,8 @@ export interface SliceCpuResult {
   root: string
   slices: number
   rows: number
+  /** Which snappy decoder the slices used: the Worker's WebAssembly module, or JavaScript. */
+  snappy: 'wasm' | 'js'
   /** 10^6 UTF-8 bytes of the rows' conversations and tools text. */
   textMB: number
   /** CPU milliseconds: reading (page reads and decoding), the rest (parse, stats, JSON), and their sum. */
@@ -74,6 +78,15 @@ async function main(): Promise<void> {
     ...(await import(join(root, 'shared/trace.ts'))),
     ...(await import(join(root, 'shared/stats.ts'))),
   } as Modules
+  // As workers/snappy.ts does in the Worker (it imports the .wasm, which Node cannot; the bytes are the same).
+  const wasmFile = join(root, 'workers/generated/snappy.wasm')
+  let snappy: SliceCpuResult['snappy'] = 'js'
+  if (existsSync(wasmFile) && existsSync(join(root, 'shared/snappy-wasm.ts'))) {
+    const { parquetUseCodec } = await import(join(root, 'shared/parquet-pages.ts'))
+    const { snappyWasmDecoder } = await import(join(root, 'shared/snappy-wasm.ts'))
+    parquetUseCodec('SNAPPY', snappyWasmDecoder(new WebAssembly.Module(readFileSync(wasmFile))))
+    snappy = 'wasm'
+  }
   const file = await asyncBufferFromFile(flags.file)
   const metadata = await m.parquetOpen(file)
   const info = { dataset: 'bench', revision: 'bench', sample: true }
@@ -108,6 +121,7 @@ async function main(): Promise<void> {
   const textMB = bytes / 1e6
   const result: SliceCpuResult = {
     root,
+    snappy,
     slices: ranges.length,
     rows,
     textMB,

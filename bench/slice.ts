@@ -102,17 +102,17 @@ export async function benchSliceCpu(file: string): Promise<Record<string, unknow
       `${first.textMB.toFixed(0)} MB of row text; process.cpuUsage() user+system, ${REPEAT} fresh processes per checkout`,
   )
   say(
-    `  ${''.padEnd(34)} ${'min ms/MB'.padStart(10)} ${'median'.padStart(10)}   median read / parse+stats+JSON ms/MB`,
+    `  ${''.padEnd(48)} ${'min ms/MB'.padStart(10)} ${'median'.padStart(10)}   median read / parse+stats+JSON ms/MB`,
   )
   const perMB = (xs: SliceCpuResult[], k: 'msPerMB' | 'readMs' | 'workMs') =>
     xs.map((x) => (k === 'msPerMB' ? x.msPerMB : x[k] / x.textMB))
   for (const [name, label] of [
-    ['current', current],
-    ['baseline', `baseline (${BASELINE_COMMIT})`],
+    ['current', `${current}, ${runs.current[0]?.snappy} snappy`],
+    ['baseline', `baseline (${BASELINE_COMMIT}), ${runs.baseline[0]?.snappy} snappy`],
   ] as const) {
     const xs = runs[name]
     say(
-      `  ${label.padEnd(34)} ${Math.min(...perMB(xs, 'msPerMB'))
+      `  ${label.padEnd(48)} ${Math.min(...perMB(xs, 'msPerMB'))
         .toFixed(2)
         .padStart(10)} ` +
         `${median(perMB(xs, 'msPerMB')).toFixed(2).padStart(10)}   ` +

@@ -71,16 +71,16 @@ export const MAX_IDLE_PAGE_BYTES = 12 * 1024 * 1024
 export const PAGE_POOL = new BufferPool(MAX_IDLE_PAGE_BYTES)
 
 /**
- * Replace a codec's decoder in this process: the Node side plugs in a WebAssembly snappy (scripts/lib), which a
- * Worker cannot compile at run time; the Worker keeps the JavaScript one. Decoders must return exactly
- * `outputLength` bytes or throw.
+ * Replace a codec's decoder in this process: the Worker and the Node side both plug in the WebAssembly snappy
+ * (shared/snappy-wasm.ts), each compiling the module its own way. `decodeInto` writes exactly `output.length`
+ * bytes into `output` (a possibly reused buffer) or throws.
  */
 export function parquetUseCodec(
-  codec: keyof Compressors,
-  decode: (input: Uint8Array, outputLength: number) => Uint8Array,
+  codec: 'SNAPPY' | 'ZSTD',
+  decodeInto: (input: Uint8Array, output: Uint8Array) => Uint8Array,
 ): void {
-  COMPRESSORS[codec] = decode
-  delete DECODE_INTO[codec]
+  COMPRESSORS[codec] = (input, outputLength) => decodeInto(input, new Uint8Array(outputLength))
+  DECODE_INTO[codec] = decodeInto
 }
 
 /** One page of a column chunk, as its header describes it. */

@@ -30,8 +30,11 @@ import { sts } from './routes/sts.ts'
 import { trace } from './routes/trace.ts'
 import { traces } from './routes/traces.ts'
 import { scheduled } from './scheduled.ts'
+import { useWasmSnappy } from './snappy.ts'
 
 const MAX_URL = 16_384
+
+useWasmSnappy()
 
 const app = new Hono<AppEnv>()
 

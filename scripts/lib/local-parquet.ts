@@ -5,7 +5,6 @@
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path'
 import { asyncBufferFromFile } from 'hyparquet'
-import { snappyUncompressor } from 'hysnappy'
 import {
   type AsyncBuffer,
   DEFAULT_SLICE_BUDGET,
@@ -16,9 +15,15 @@ import {
   type RowRange,
 } from '../../shared/parquet.ts'
 import { parquetScanRows, parquetUseCodec } from '../../shared/parquet-pages.ts'
+import { snappyWasmDecoder } from '../../shared/snappy-wasm.ts'
+import { hysnappyWasmBytes } from './snappy-wasm-file.ts'
 
-// Snappy pages through WebAssembly in Node (about 2.5x the JavaScript decoder's speed on the sample's pages).
-parquetUseCodec('SNAPPY', snappyUncompressor())
+// Snappy pages through WebAssembly in Node (about 2.5x the JavaScript decoder's speed on the sample's pages): the
+// module the Worker imports, compiled here from the same bytes. No page-size cap: Node has no 128 MB isolate.
+parquetUseCodec(
+  'SNAPPY',
+  snappyWasmDecoder(new WebAssembly.Module(hysnappyWasmBytes()), Number.POSITIVE_INFINITY),
+)
 
 /** An opened local parquet file. */
 export interface LocalParquet {

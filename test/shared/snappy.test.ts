@@ -10,7 +10,9 @@ import { parquetHeader } from 'hyparquet/src/column.js'
 import { snappyUncompress } from 'hyparquet/src/snappy.js'
 import { snappyUncompressor } from 'hysnappy'
 import { describe, expect, it } from 'vitest'
+import { writeSnappyWasm } from '../../scripts/lib/snappy-wasm-file.ts'
 import { SnappyError, snappyDecompress } from '../../shared/snappy.ts'
+import { snappyWasmDecoder } from '../../shared/snappy-wasm.ts'
 
 const LAYOUTS = join(import.meta.dirname, '../fixtures/layouts')
 
@@ -48,6 +50,11 @@ function snappyPages(name: string): { body: Uint8Array; size: number }[] {
 }
 
 const wasm = snappyUncompressor()
+/** The Worker's decoder: the module file `npm install` writes, through shared/snappy-wasm.ts. */
+const workerModule = new WebAssembly.Module(readFileSync(writeSnappyWasm()))
+const workerWasm = snappyWasmDecoder(workerModule)
+/** The same with a tiny page cap: every page falls back to the JavaScript decoder. */
+const workerFallback = snappyWasmDecoder(workerModule, 16)
 
 describe('snappyDecompress', () => {
   const files = ['pyarrow-defaults.parquet', 'pyarrow-rg20.parquet', 'pyarrow-v2.parquet', 'datasets.parquet']
@@ -61,6 +68,11 @@ describe('snappyDecompress', () => {
       expect(Buffer.from(snappyDecompress(page.body, page.size)).equals(Buffer.from(expected))).toBe(true)
       // The Node side's WebAssembly decoder (scripts/lib/local-parquet.ts) too.
       expect(Buffer.from(wasm(page.body, page.size)).equals(Buffer.from(expected))).toBe(true)
+      // The Worker's, into a dirty reused buffer (as the page pool hands them out).
+      for (const decode of [workerWasm, workerFallback]) {
+        const dirty = new Uint8Array(page.size).fill(0xa5)
+        expect(Buffer.from(decode(page.body, dirty)).equals(Buffer.from(expected))).toBe(true)
+      }
       bytes += page.size
     }
     expect(bytes).toBeGreaterThan(5_000)
@@ -111,6 +123,7 @@ describe('snappyDecompress', () => {
     ]
     for (const [stream, size] of bad) {
       expect(() => snappyDecompress(Uint8Array.from(stream), size)).toThrow(SnappyError)
+      expect(() => workerWasm(Uint8Array.from(stream), new Uint8Array(size))).toThrow(SnappyError)
     }
   })
 })
