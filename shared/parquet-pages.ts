@@ -61,11 +61,11 @@ const DECODE_INTO: Partial<Record<keyof Compressors, (input: Uint8Array, output:
   }
 
 /**
- * Idle page buffers kept for reuse at most: about three pyarrow pages (~4 MB each decompressed), what the
+ * Idle page buffers kept for reuse at most: two pyarrow pages (~4 MB each decompressed), about what the
  * isolate's memory gate lets run at once for cold traces. Range reads (`parquetReadRange`: traces, exports,
  * stats slices) decompress string pages into pooled buffers and give them back when the read ends.
  */
-export const MAX_IDLE_PAGE_BYTES = 12 * 1024 * 1024
+export const MAX_IDLE_PAGE_BYTES = 8 * 1024 * 1024
 
 /** The process's pool of decompressed page buffers (shared/buffer-pool.ts). */
 export const PAGE_POOL = new BufferPool(MAX_IDLE_PAGE_BYTES)

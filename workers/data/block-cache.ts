@@ -81,11 +81,27 @@ const memory = new BlockLru(BLOCK_MEMORY_BYTES)
 /** Block loads in flight, joinable by other requests (values are not kept: the LRU keeps blocks). */
 const loads = new SharedWork<ArrayBuffer>({ ttlMs: 0, maxEntries: 4096 })
 
-/** Isolate-wide counters (health: cache hit ratios). */
-export const blockTotals = { memoryHits: 0, storeHits: 0, upstreamBlocks: 0, upstreamRequests: 0, joined: 0 }
+/** Isolate-wide counters (health: cache hit ratios; `writesSkipped`: blocks not stored, see below). */
+export const blockTotals = {
+  memoryHits: 0,
+  storeHits: 0,
+  upstreamBlocks: 0,
+  upstreamRequests: 0,
+  joined: 0,
+  writesSkipped: 0,
+}
 
 /** Write-backs still running (tests settle them before measuring). */
 const writes = new Set<Promise<unknown>>()
+
+/**
+ * Bytes of blocks being written to R2 at most: a write holds its block until R2 has it. Under a burst of cold
+ * traces the writes fell behind the reads and their blocks piled up in the isolate (tens of MB of ArrayBuffers
+ * beside the memory gate). A block beyond this is not written back: the cache is an optimisation, and the next
+ * read of that block fetches it again.
+ */
+export const MAX_PENDING_WRITE_BYTES = 6 * 1024 * 1024
+let pendingWriteBytes = 0
 
 /** Write-backs started so far (tests). */
 export function pendingBlockWrites(): Promise<unknown>[] {
@@ -274,10 +290,18 @@ export class BlockCache {
       const waiter = waiting.get(i)
       // Gap blocks (fetched only to merge two runs) are stored; blocks of one-pass scans are not.
       if (waiter?.store !== false) {
-        const write = store.put(key, block).catch(() => undefined)
-        writes.add(write)
-        void write.finally(() => writes.delete(write))
-        owner.keepAlive?.(write)
+        if (pendingWriteBytes + block.byteLength > MAX_PENDING_WRITE_BYTES) {
+          blockTotals.writesSkipped++
+        } else {
+          pendingWriteBytes += block.byteLength
+          const write = store.put(key, block).catch(() => undefined)
+          writes.add(write)
+          void write.finally(() => {
+            writes.delete(write)
+            pendingWriteBytes -= block.byteLength
+          })
+          owner.keepAlive?.(write)
+        }
       }
       waiter?.resolve(block)
     }

@@ -319,25 +319,31 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
   const base = sliceBase(info, config)
   const k = keys(base)
   if (await ctx.storage.exists(k.dict(shard))) return
-  const manifestBytes = await ctx.storage.bytesStrict(k.manifest)
-  const layoutBytes = await ctx.storage.bytesStrict(k.layout)
-  if (!manifestBytes || !layoutBytes)
-    throw new MergeInputMissing(`the search manifest of ${config} is missing`)
-  const manifest = searchManifestDecode(new Uint8Array(manifestBytes))
-  const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
-  const ranges = layout.map((sections) => sections[shard] as [number, number])
-  const input = ranges.reduce((n, [a, b]) => n + b - a, 0)
   // A merge reserves the whole budget: it runs alone, never beside another decode. Its heap is not proportional
   // to its input (a frequent term's postings are decoded whole), and two merges beside an export page ran a
   // full-scale isolate out of memory under the bench's heap cap. It always runs (refusing it would leave the
-  // index incomplete forever); the Queue job waits for its turn like any request.
+  // index incomplete forever); the Queue job waits for its turn like any request. The manifest (~7 MB decoded at
+  // full scale) is read and decoded inside the gate too, once per isolate (the query memo): merge jobs of
+  // concurrent Queue batches each decoding their own copy while waiting for the gate ran the heap out.
   const out = await ctx.gate.run(
     ctx.gate.capacity,
-    `shard ${shard} of the search index of ${config} (${Math.round(input / 1024)} KB of sections)`,
+    `shard ${shard} of the search index of ${config}`,
     async () => {
+      const manifest = await manifests.get(
+        base,
+        async () => {
+          const bytes = await ctx.storage.bytesStrict(k.manifest)
+          if (!bytes) throw new MergeInputMissing(`the search manifest of ${config} is missing`)
+          return searchManifestDecode(new Uint8Array(bytes))
+        },
+        ctx,
+      )
+      const layoutBytes = await ctx.storage.bytesStrict(k.layout)
+      if (!layoutBytes) throw new MergeInputMissing(`the search manifest of ${config} is missing`)
+      const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
       const sections: Uint8Array[] = []
       for (const [i, slice] of manifest.slices.entries()) {
-        const [a, b] = ranges[i] as [number, number]
+        const [a, b] = layout[i]?.[shard] as [number, number]
         const bytes = await readRange(ctx, k.partial(slice), a, b - a)
         if (!bytes) throw new MergeInputMissing(`search partial ${k.partial(slice)} is missing`)
         sections.push(bytes)
