@@ -33,7 +33,7 @@ import { readRleBitPackedHybrid } from 'hyparquet/src/encoding.js'
 import { readPlain } from 'hyparquet/src/plain.js'
 import { getMaxDefinitionLevel, getMaxRepetitionLevel, getTreePath } from 'hyparquet/src/schema.js'
 import { BufferPool } from './buffer-pool.ts'
-import { snappyDecompress, snappyDecompressInto } from './snappy.ts'
+import { snappyDecompress, snappyDecompressInto, snappyDecompressPrefix } from './snappy.ts'
 
 /** hyparquet's per-column decoding parameters (not exported by name). */
 type ColumnDecoder = Parameters<typeof readDataPage>[2]
@@ -298,9 +298,31 @@ function groupLeaves(
 
 const bitWidth = (value: number) => 32 - Math.clz32(value)
 
-/** Rows starting in a data page v1 of a repeated column: decompress and decode the repetition levels only. */
+/**
+ * Bytes of a snappy page decoded first when only its repetition levels are wanted: they lead a v1 page (a 4-byte
+ * length, then the levels), a few KB for pages of ~50 rows. A page whose levels are longer is decoded whole.
+ */
+const LEVELS_PREFIX_BYTES = 64 * 1024
+
+/** The decompressed start of a v1 page that holds its repetition levels (the whole page when needed). */
+function levelsPrefix(body: Uint8Array, info: PageInfo, leaf: Leaf): Uint8Array {
+  const size = info.header.uncompressed_page_size
+  if (leaf.decoder.codec === 'SNAPPY') {
+    const head = snappyDecompressPrefix(body, size, LEVELS_PREFIX_BYTES)
+    if (head.length >= 4) {
+      const levels = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, true)
+      if (4 + levels <= head.length) return head
+    }
+  }
+  return decompressPage(body, size, leaf.decoder.codec, COMPRESSORS)
+}
+
+/**
+ * Rows starting in a data page v1 of a repeated column: decode its repetition levels only (for snappy, only the
+ * start of the page is decompressed: a full-scale page map walked ~700 MB of decompressed pages otherwise).
+ */
 function rowStartsV1(body: Uint8Array, info: PageInfo, leaf: Leaf): number {
-  const page = decompressPage(body, info.header.uncompressed_page_size, leaf.decoder.codec, COMPRESSORS)
+  const page = levelsPrefix(body, info, leaf)
   const levels = new Array<number>(info.numValues)
   const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
   readRleBitPackedHybrid(reader, bitWidth(leaf.maxRep), levels)

@@ -24,7 +24,24 @@ export function snappyDecompress(input: Uint8Array, outputLength: number): Uint8
  * `output`.
  */
 export function snappyDecompressInto(input: Uint8Array, output: Uint8Array): Uint8Array {
-  const outputLength = output.length
+  return decode(input, output, output.length, output.length)
+}
+
+/**
+ * The first bytes of a block that declares `outputLength`: decoding stops once at least `limit` bytes are out, or
+ * before an element that would not fit the prefix's buffer (`limit` + 64 KiB). Returns a view of the decoded
+ * prefix, whose bytes equal the whole decode's; it may be shorter than `limit` (then decode the whole block).
+ * For the repetition levels at the start of a parquet page, without decompressing the values behind them.
+ */
+export function snappyDecompressPrefix(input: Uint8Array, outputLength: number, limit: number): Uint8Array {
+  if (limit >= outputLength) return snappyDecompress(input, outputLength)
+  return decode(input, new Uint8Array(Math.min(outputLength, limit + 65536)), limit, outputLength)
+}
+
+/** Decode into `output` (its length is the room there is) a block declaring `outputLength` bytes. */
+function decode(input: Uint8Array, output: Uint8Array, limit: number, outputLength: number): Uint8Array {
+  const prefix = limit < outputLength
+  const room = output.length
   const view = new DataView(output.buffer, output.byteOffset, output.byteLength)
   const n = input.length
   let pos = 0
@@ -41,6 +58,7 @@ export function snappyDecompressInto(input: Uint8Array, output: Uint8Array): Uin
   }
   let out = 0
   while (pos < n) {
+    if (prefix && out >= limit) return output.subarray(0, out)
     const tag = input[pos++] as number
     const kind = tag & 3
     if (kind === 0) {
@@ -55,6 +73,7 @@ export function snappyDecompressInto(input: Uint8Array, output: Uint8Array): Uin
       }
       if (pos + len > n) throw new SnappyError('snappy: literal runs past the input')
       if (out + len > outputLength) throw new SnappyError('snappy: literal runs past the declared length')
+      if (out + len > room) return output.subarray(0, out) // a prefix's buffer is full
       if (len < BLOCK_COPY_MIN) {
         for (let i = 0; i < len; i++) output[out + i] = input[pos + i] as number
       } else {
@@ -87,6 +106,7 @@ export function snappyDecompressInto(input: Uint8Array, output: Uint8Array): Uin
     }
     if (offset === 0 || offset > out) throw new SnappyError(`snappy: copy offset ${offset} at output ${out}`)
     if (out + len > outputLength) throw new SnappyError('snappy: copy runs past the declared length')
+    if (out + len > room) return output.subarray(0, out) // a prefix's buffer is full
     const from = out - offset
     if (offset >= 4 && len < BLOCK_COPY_MIN) {
       // Short and at least a word back: four bytes at a time (the last word may overlap the previous one).

@@ -11,7 +11,7 @@ import { snappyUncompress } from 'hyparquet/src/snappy.js'
 import { snappyUncompressor } from 'hysnappy'
 import { describe, expect, it } from 'vitest'
 import { writeSnappyWasm } from '../../scripts/lib/snappy-wasm-file.ts'
-import { SnappyError, snappyDecompress } from '../../shared/snappy.ts'
+import { SnappyError, snappyDecompress, snappyDecompressPrefix } from '../../shared/snappy.ts'
 import { snappyWasmDecoder } from '../../shared/snappy-wasm.ts'
 
 const LAYOUTS = join(import.meta.dirname, '../fixtures/layouts')
@@ -76,6 +76,23 @@ describe('snappyDecompress', () => {
       bytes += page.size
     }
     expect(bytes).toBeGreaterThan(5_000)
+  })
+
+  it.each(files)('%s: a decoded prefix equals the start of the whole page, for any limit', (name) => {
+    let prefixes = 0
+    for (const page of snappyPages(name)) {
+      const whole = snappyDecompress(page.body, page.size)
+      for (const limit of [1, 4, 100, 4096, page.size >> 1, page.size - 1]) {
+        if (limit < 1 || limit >= page.size) continue
+        const head = snappyDecompressPrefix(page.body, page.size, limit)
+        // At least `limit` bytes unless an element would not fit the prefix's buffer (limit + 64 KiB).
+        expect(head.length).toBeLessThanOrEqual(page.size)
+        if (limit + 65536 >= page.size) expect(head.length).toBeGreaterThanOrEqual(limit)
+        expect(Buffer.from(head).equals(Buffer.from(whole.subarray(0, head.length)))).toBe(true)
+        if (head.length >= limit) prefixes++
+      }
+    }
+    expect(prefixes).toBeGreaterThan(10)
   })
 
   it('decodes literals, short and long copies, overlapping runs and 4-byte offsets', () => {
