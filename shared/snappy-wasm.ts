@@ -60,7 +60,12 @@ export function snappyWasmDecoder(
     const needed = outputAt + output.length
     const memory = exports.memory
     if (memory.buffer.byteLength < needed) {
-      memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536))
+      try {
+        memory.grow(Math.ceil((needed - memory.buffer.byteLength) / 65536))
+      } catch {
+        // The runtime refused more linear memory: decode this page in JavaScript instead.
+        return snappyDecompressInto(input, output)
+      }
     }
     new Uint8Array(memory.buffer, inputAt, input.length).set(input)
     const status = exports.uncompress(inputAt, input.length, outputAt)
