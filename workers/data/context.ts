@@ -66,6 +66,12 @@ export const SHA = /^[0-9a-f]{40}$/
  * page buffers a read holds (compressed and decompressed, dictionary pages included) count once each.
  */
 const DECODE_FACTOR = 4
+/**
+ * Copies of the compressed bytes a cached read holds at once (workers/data/block-cache.ts): the upstream run, its
+ * 128 KiB blocks (kept for the LRU and the R2 write-back), and their concatenation for the reader. One-pass reads
+ * (`writeBack: false`) take the upstream buffer as it is: one copy.
+ */
+const CACHED_READ_COPIES = 3
 /** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
 const DEFAULT_MEMORY_BUDGET_MB = 32
 
@@ -424,7 +430,8 @@ export class DataContext implements Owner {
     const afterRead = await pageMapBeforeRead(this, file, range)
     const cost = await parquetRangeCost(buffer, file.metadata, range)
     const gate = this.gate
-    let bytes = cost.compressed + cost.uncompressed + cost.decoded * DECODE_FACTOR
+    let bytes =
+      cost.compressed * (writeBack ? CACHED_READ_COPIES : 1) + cost.uncompressed + cost.decoded * DECODE_FACTOR
     // A slice was planned within SLICE_BUDGET_MB (by row-group averages; whole pages may add a little): it runs,
     // alone if it must. Only a single row too large for the whole budget is refused.
     if (range.end - range.start > 1) bytes = Math.min(bytes, gate.capacity)
