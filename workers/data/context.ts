@@ -431,7 +431,9 @@ export class DataContext implements Owner {
     const cost = await parquetRangeCost(buffer, file.metadata, range)
     const gate = this.gate
     let bytes =
-      cost.compressed * (writeBack ? CACHED_READ_COPIES : 1) + cost.uncompressed + cost.decoded * DECODE_FACTOR
+      cost.compressed * (writeBack ? CACHED_READ_COPIES : 1) +
+      cost.uncompressed +
+      cost.decoded * DECODE_FACTOR
     // A slice was planned within SLICE_BUDGET_MB (by row-group averages; whole pages may add a little): it runs,
     // alone if it must. Only a single row too large for the whole budget is refused.
     if (range.end - range.start > 1) bytes = Math.min(bytes, gate.capacity)

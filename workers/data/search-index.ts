@@ -343,7 +343,10 @@ async function mergeShard(ctx: DataContext, config: string, shard: number): Prom
       const layout = JSON.parse(fromUtf8(new Uint8Array(layoutBytes))) as [number, number][][]
       const sections: Uint8Array[] = []
       for (const [i, slice] of manifest.slices.entries()) {
-        const [a, b] = layout[i]?.[shard] as [number, number]
+        const section = layout[i]?.[shard]
+        if (!section)
+          throw new MergeInputMissing(`the search layout of ${config} lacks slice ${i} shard ${shard}`)
+        const [a, b] = section
         const bytes = await readRange(ctx, k.partial(slice), a, b - a)
         if (!bytes) throw new MergeInputMissing(`search partial ${k.partial(slice)} is missing`)
         sections.push(bytes)
