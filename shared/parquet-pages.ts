@@ -624,10 +624,10 @@ class LeafCursor {
   /** The chunk's dictionary page until a dictionary-encoded data page needs it decoded. */
   private dictionarySource: (() => Promise<RawPage>) | undefined
 
-  /** `firstRow`: the first row starting in the first data page (0 at the start of a chunk). */
   /**
-   * `pool`: decompress the pages of a string leaf into pooled buffers; the caller must call `release` once
-   * every row it needs was taken (taken values are copied into strings, so nothing points into them after).
+   * `firstRow`: the first row starting in the first data page (0 at the start of a chunk). `pool`: decompress the
+   * pages of a string leaf into pooled buffers; the caller must call `release` once every row it needs was taken
+   * (taken values are copied into strings, so nothing points into the buffers after).
    */
   constructor(
     leaf: Leaf,
@@ -641,18 +641,16 @@ class LeafCursor {
     this.lazy = leaf.decoder.type === 'BYTE_ARRAY'
     const into = DECODE_INTO[leaf.decoder.codec as keyof Compressors]
     this.pool = this.lazy && into ? pool : undefined
-    if (this.pool && into) {
-      const take = this.pool
-      const held = (output: Uint8Array) => {
+    const active = this.pool
+    if (active && into) {
+      const pooledDecode = (input: Uint8Array, length: number) => {
+        const output = active.take(length)
         this.held.push(output)
-        return output
+        return into(input, output)
       }
       this.decoder = {
         ...leaf.decoder,
-        compressors: {
-          ...COMPRESSORS,
-          [leaf.decoder.codec]: (input: Uint8Array, length: number) => into(input, held(take.take(length))),
-        },
+        compressors: { ...COMPRESSORS, [leaf.decoder.codec]: pooledDecode },
       }
     } else {
       this.decoder = leaf.decoder
