@@ -10,7 +10,7 @@
  * Memory: the instance's memory grows to hold the largest page decoded (input + output) and never shrinks. Pages
  * larger than `maxPageBytes` go to the JavaScript decoder instead, so the isolate carries at most that much.
  */
-import { SnappyError, snappyDecompressInto } from './snappy.ts'
+import { SnappyError, snappyDecompressInto, snappyPreamble } from './snappy.ts'
 
 /** Pages (input + output bytes) larger than this are decoded in JavaScript (see the file comment). */
 export const WASM_SNAPPY_MAX_PAGE_BYTES = 12 * 1024 * 1024
@@ -28,17 +28,6 @@ interface SnappyExports {
   __heap_base: WebAssembly.Global
 }
 
-/** The uncompressed length a snappy block declares in its preamble (throws if the preamble is malformed). */
-export function snappyDeclaredLength(input: Uint8Array): number {
-  let declared = 0
-  for (let pos = 0, shift = 0; ; shift += 7) {
-    if (pos >= input.length || shift > 28) throw new SnappyError('snappy: truncated length preamble')
-    const b = input[pos++] as number
-    declared += (b & 0x7f) * 2 ** shift
-    if (b < 0x80) return declared
-  }
-}
-
 /**
  * A decoder writing into a given buffer of exactly the declared length (like `snappyDecompressInto`), backed by
  * one instance of `module`.
@@ -51,10 +40,8 @@ export function snappyWasmDecoder(
   const base = Math.ceil(Number(exports.__heap_base.value) / 16) * 16
   return (input, output) => {
     if (input.length + output.length > maxPageBytes) return snappyDecompressInto(input, output)
-    const declared = snappyDeclaredLength(input)
-    if (declared !== output.length) {
-      throw new SnappyError(`snappy: stream declares ${declared} bytes, the page header ${output.length}`)
-    }
+    // The module writes as many bytes as the stream declares: they must be exactly the output's.
+    snappyPreamble(input, output.length)
     const inputAt = base
     const outputAt = inputAt + input.length
     const needed = outputAt + output.length

@@ -38,17 +38,15 @@ export function snappyDecompressPrefix(input: Uint8Array, outputLength: number, 
   return decode(input, new Uint8Array(Math.min(outputLength, limit + 65536)), limit, outputLength)
 }
 
-/** Decode into `output` (its length is the room there is) a block declaring `outputLength` bytes. */
-function decode(input: Uint8Array, output: Uint8Array, limit: number, outputLength: number): Uint8Array {
-  const prefix = limit < outputLength
-  const room = output.length
-  const view = new DataView(output.buffer, output.byteOffset, output.byteLength)
-  const n = input.length
-  let pos = 0
-  // The preamble: the uncompressed length as a little-endian base-128 varint.
+/**
+ * Check a block's preamble (the uncompressed length as a little-endian base-128 varint) against the length the
+ * page header gives; returns the preamble's size in bytes, where the elements start.
+ */
+export function snappyPreamble(input: Uint8Array, outputLength: number): number {
   let declared = 0
+  let pos = 0
   for (let shift = 0; ; shift += 7) {
-    if (pos >= n || shift > 28) throw new SnappyError('snappy: truncated length preamble')
+    if (pos >= input.length || shift > 28) throw new SnappyError('snappy: truncated length preamble')
     const b = input[pos++] as number
     declared += (b & 0x7f) * 2 ** shift
     if (b < 0x80) break
@@ -56,6 +54,16 @@ function decode(input: Uint8Array, output: Uint8Array, limit: number, outputLeng
   if (declared !== outputLength) {
     throw new SnappyError(`snappy: stream declares ${declared} bytes, the page header ${outputLength}`)
   }
+  return pos
+}
+
+/** Decode into `output` (its length is the room there is) a block declaring `outputLength` bytes. */
+function decode(input: Uint8Array, output: Uint8Array, limit: number, outputLength: number): Uint8Array {
+  const prefix = limit < outputLength
+  const room = output.length
+  const view = new DataView(output.buffer, output.byteOffset, output.byteLength)
+  const n = input.length
+  let pos = snappyPreamble(input, outputLength)
   let out = 0
   while (pos < n) {
     if (prefix && out >= limit) return output.subarray(0, out)
