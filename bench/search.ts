@@ -27,6 +27,7 @@ import { basename, join } from 'node:path'
 import { startFakeHub } from '../scripts/dev/fake-hub.ts'
 import { startWranglerDev, type WranglerDev } from '../scripts/dev/wrangler-dev.ts'
 import { shuffled } from '../scripts/lib/random.ts'
+import type { SearchIndexProgress } from '../shared/types.ts'
 import { startLocalCron } from './lib/local-cron.ts'
 import { r2PersistObjects } from './lib/r2-persist.ts'
 import { type BenchQuery, searchQuerySet } from './lib/search-queries.ts'
@@ -59,19 +60,9 @@ export interface SearchBenchOptions {
   v8Flags?: string
 }
 
-/** One config's `search` progress in `/api/health`. */
-interface SearchHealth {
-  complete: boolean
-  slicesDone: number
-  slicesTotal: number
-  manifest: boolean
-  shardsDone: number
-  shardsTotal: number
-}
-
 interface HealthView {
   status: number
-  search: Record<string, SearchHealth>
+  search: Record<string, SearchIndexProgress>
   statsComplete: Record<string, boolean>
   /** The isolate's memory gate (reservations refused: a job costing more than the whole budget). */
   gate: { capacity?: number; refused?: number }
@@ -83,11 +74,11 @@ async function health(base: string): Promise<HealthView | null> {
   try {
     const res = await fetch(`${base}/api/health`, { signal: AbortSignal.timeout(60_000) })
     const body = (await res.json()) as {
-      configs?: Record<string, { search?: SearchHealth; stats?: { complete?: boolean } }>
+      configs?: Record<string, { search?: SearchIndexProgress; stats?: { complete?: boolean } }>
       memory?: HealthView['gate']
       queue?: HealthView['queue']
     }
-    const search: Record<string, SearchHealth> = {}
+    const search: Record<string, SearchIndexProgress> = {}
     const statsComplete: Record<string, boolean> = {}
     for (const [config, c] of Object.entries(body.configs ?? {})) {
       if (c.search) search[config] = c.search
@@ -160,7 +151,7 @@ interface BuildRun {
   /** Answers of the search route while building, by "status type". */
   searchAnswers: Record<string, number>
   healthPolls: number
-  last: Record<string, SearchHealth>
+  last: Record<string, SearchIndexProgress>
   /** The last health's memory gate and queue counters. */
   gate: HealthView['gate']
   queue: HealthView['queue']
@@ -264,7 +255,7 @@ async function buildToCompletion(base: string, q: string, timeoutMs: number): Pr
   return run
 }
 
-function progressLine(search: Record<string, SearchHealth>): string {
+function progressLine(search: Record<string, SearchIndexProgress>): string {
   return (
     Object.entries(search)
       .map(

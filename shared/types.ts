@@ -509,3 +509,13 @@ export interface SameTaskList extends Provenance {
   /** The first of them (at most 50), in the card's config order, then row order. */
   traces: TraceSummary[]
 }
+
+/** Where a config's search index stands (`search` of each config in `/api/health`). */
+export interface SearchIndexProgress {
+  complete: boolean
+  slicesDone: number
+  slicesTotal: number
+  manifest: boolean
+  shardsDone: number
+  shardsTotal: number
+}

@@ -40,6 +40,7 @@ import {
   searchDictDecode,
   searchShardMerge,
 } from '../../shared/search/shard.ts'
+import type { SearchIndexProgress } from '../../shared/types.ts'
 import { HttpProblem } from '../problem.ts'
 import type { DataContext, RevisionInfo } from './context.ts'
 import { SharedWork } from './shared-work.ts'
@@ -153,14 +154,8 @@ export function searchSliceKey(base: string, range: RowRange): string {
   return keys(base).partial(range)
 }
 
-/** Where a config's index stands. */
-export interface SearchProgress {
-  complete: boolean
-  slicesDone: number
-  slicesTotal: number
-  manifest: boolean
-  shardsDone: number
-  shardsTotal: number
+/** Where a config's index stands, with the lists of what is missing (health shows it without them). */
+export interface SearchProgress extends SearchIndexProgress {
   /** Slices whose partial index is missing. */
   missing: RowRange[]
   /** Shards whose final objects are missing (when the manifest exists). */
