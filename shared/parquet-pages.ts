@@ -149,7 +149,19 @@ export function chunkByteRange(meta: ColumnMetaData): { start: number; end: numb
   return { start, end: start + Number(meta.total_compressed_size) }
 }
 
-async function readBytes(file: AsyncBuffer, start: number, end: number): Promise<Uint8Array> {
+/**
+ * An AsyncBuffer that can also answer with a view (the Worker's block cache: a cold read's bytes stay in the
+ * buffer they arrived in). The page reader prefers `sliceView`; the view is read, never written.
+ */
+export interface ViewAsyncBuffer extends AsyncBuffer {
+  sliceView?: (start: number, end?: number) => Promise<Uint8Array>
+}
+
+async function readBytes(file: ViewAsyncBuffer, start: number, end: number): Promise<Uint8Array> {
+  if (file.sliceView) {
+    const view = await file.sliceView(start, end)
+    return view.subarray(0, Math.min(view.byteLength, end - start))
+  }
   const buf = await file.slice(start, end)
   // An AsyncBuffer may return more than asked for: clamp.
   return new Uint8Array(buf, 0, Math.min(buf.byteLength, end - start))

@@ -11,6 +11,7 @@
 import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, readOffsetIndex } from 'hyparquet'
 import { type ParquetPageMap, parquetReadRange, parquetRememberedPageMap } from './parquet-pages.ts'
 
+export type { ViewAsyncBuffer } from './parquet-pages.ts'
 export type { AsyncBuffer, FileMetaData }
 
 /** The six columns of both configs, in file order. */
@@ -172,12 +173,13 @@ export async function parquetReadIds(file: AsyncBuffer, metadata: FileMetaData):
  * Read whole rows [start, end) as objects with the dataset's columns (the objects hyparquet's
  * `parquetReadObjects` returns). Only the pages holding those rows are fetched (plus dictionary pages); a chunk
  * without an offset index is located through `pageMap`, a page map remembered for this file, or one built now.
+ * `columns`: fewer top-level columns than the dataset's (a trace whose id is already known skips `id`).
  */
 export async function parquetReadRows(
   file: AsyncBuffer,
   metadata: FileMetaData,
   range: RowRange,
-  options: { pageMap?: ParquetPageMap } = {},
+  options: { pageMap?: ParquetPageMap; columns?: readonly string[] } = {},
 ): Promise<Record<string, unknown>[]> {
   if (range.end <= range.start) return []
   return parquetReadRange(file, metadata, range, { columns: DATASET_COLUMNS, ...options })
@@ -244,12 +246,14 @@ const UNLOCATED_PAGE_BYTES = 1024 * 1024
  * What reading rows [start, end) costs, page by page: for column chunks with an offset index or a remembered page
  * map, the pages holding those rows (plus the dictionary page); for chunks not located yet, the rows' share of
  * the chunk plus one page (the map is built one page at a time). Uncompressed sizes of single pages are not in
- * the offset index: each page is scaled by its chunk's compression ratio.
+ * the offset index: each page is scaled by its chunk's compression ratio. `columns`: only these top-level
+ * columns (default all).
  */
 export async function parquetRangeCost(
   file: AsyncBuffer,
   metadata: FileMetaData,
   range: RowRange,
+  columns?: readonly string[],
 ): Promise<RangeCost> {
   let compressed = 0
   let uncompressed = 0
@@ -263,6 +267,7 @@ export async function parquetRangeCost(
     for (const chunk of metadata.row_groups[group.index]?.columns ?? []) {
       const meta = chunk.meta_data
       if (!meta) continue
+      if (columns && !columns.includes(meta.path_in_schema[0] ?? '')) continue
       const chunkCompressed = Number(meta.total_compressed_size)
       const ratio = Number(meta.total_uncompressed_size) / Math.max(1, chunkCompressed)
       const mapped = remembered?.rowGroups[group.index]?.[meta.path_in_schema.join('.')]

@@ -8,8 +8,13 @@
  * A block another request is already loading is joined through `SharedWork` (polling, never awaiting that
  * request's promise): if that request fails or ends first, the joiner loads the block itself. Blocks are
  * written back to R2 only after a verified, complete upstream read; an R2 failure reads as a miss.
+ *
+ * Blocks fetched together are views into their upstream run, never copies: a cold read of a page run allocates
+ * its bytes once (the upstream buffer), and a read that spans one run's blocks is a view of that run too
+ * (`readView`). Under concurrent cold traffic every copy was another dead ArrayBuffer of the page's size for the
+ * garbage collector, which V8 frees only at its next full collection.
  */
-import type { AsyncBuffer } from '../../shared/parquet.ts'
+import type { ViewAsyncBuffer } from '../../shared/parquet.ts'
 import { type Owner, SharedWork } from './shared-work.ts'
 
 /** Aligned block size: small enough that a row's pages cost about their own bytes, big enough for few R2 gets. */
@@ -18,7 +23,7 @@ export const BLOCK_SIZE = 128 * 1024
 /** Where blocks persist (R2 through `Storage` in the Worker: failures read as misses). */
 export interface BlockStore {
   bytes(key: string): Promise<ArrayBuffer | null>
-  put(key: string, data: ArrayBuffer): Promise<unknown>
+  put(key: string, data: Uint8Array): Promise<unknown>
 }
 
 /** Settings of one cached file. */
@@ -36,15 +41,27 @@ export interface BlockCacheOptions {
 /** One-pass reads at least this long bypass the blocks (see `readDirect`); smaller ones (indexes) are cached. */
 const DIRECT_READ_BYTES = 256 * 1024
 
-/** Per-isolate memory of recently used blocks, shared by every file (bounded in bytes). */
+/**
+ * Blocks of an upstream run longer than this are not kept in the isolate's memory: a block is a view that keeps
+ * its whole run alive, so the LRU counts the run's bytes, and long runs (a cold trace's page) are rarely read
+ * again soon. They are still written back to R2.
+ */
+const LRU_MAX_RUN_BYTES = 2 * BLOCK_SIZE
+
+/** Bytes a block keeps alive: its whole underlying buffer (a view of a run keeps the run). */
+function heldBytes(block: Uint8Array): number {
+  return block.buffer.byteLength
+}
+
+/** Per-isolate memory of recently used blocks, shared by every file (bounded in the bytes they keep alive). */
 class BlockLru {
-  private readonly map = new Map<string, ArrayBuffer>()
+  private readonly map = new Map<string, Uint8Array>()
   private used = 0
   readonly limit: number
   constructor(limit: number) {
     this.limit = limit
   }
-  get(key: string): ArrayBuffer | undefined {
+  get(key: string): Uint8Array | undefined {
     const v = this.map.get(key)
     if (v) {
       this.map.delete(key)
@@ -52,16 +69,17 @@ class BlockLru {
     }
     return v
   }
-  set(key: string, v: ArrayBuffer): void {
+  set(key: string, v: Uint8Array): void {
     const old = this.map.get(key)
-    if (old) this.used -= old.byteLength
+    if (old) this.used -= heldBytes(old)
     this.map.delete(key)
     this.map.set(key, v)
-    this.used += v.byteLength
+    this.used += heldBytes(v)
     while (this.used > this.limit) {
       const first = this.map.keys().next()
       if (first.done) break
-      this.used -= this.map.get(first.value)?.byteLength ?? 0
+      const evicted = this.map.get(first.value)
+      this.used -= evicted ? heldBytes(evicted) : 0
       this.map.delete(first.value)
     }
   }
@@ -79,7 +97,7 @@ export const BLOCK_MEMORY_BYTES = 4 * 1024 * 1024
 const memory = new BlockLru(BLOCK_MEMORY_BYTES)
 
 /** Block loads in flight, joinable by other requests (values are not kept: the LRU keeps blocks). */
-const loads = new SharedWork<ArrayBuffer>({ ttlMs: 0, maxEntries: 4096 })
+const loads = new SharedWork<Uint8Array>({ ttlMs: 0, maxEntries: 4096 })
 
 /** Isolate-wide counters (health: cache hit ratios; `writesSkipped`: blocks not stored, see below). */
 export const blockTotals = {
@@ -121,7 +139,7 @@ export function blockMemoryBytes(): number {
 
 /** A block read waiting for its owner's next upstream fetch. */
 interface Waiter {
-  resolve: (b: ArrayBuffer) => void
+  resolve: (b: Uint8Array) => void
   reject: (e: unknown) => void
   /** Write the block back to the store (false for one-pass scans such as stats slices). */
   store: boolean
@@ -151,29 +169,44 @@ export class BlockCache {
     return this.options.size
   }
 
-  /** The file as hyparquet's AsyncBuffer, read on behalf of `options.owner`. */
-  asyncBuffer(options: ReadOptions): AsyncBuffer {
+  /**
+   * The file as hyparquet's AsyncBuffer, read on behalf of `options.owner`; `sliceView` (the parquet page reader
+   * uses it when present) answers with a view that may share its buffer with cached blocks: read it, never write.
+   */
+  asyncBuffer(options: ReadOptions): ViewAsyncBuffer {
     return {
       byteLength: this.options.size,
       slice: (start, end) => this.read(start, end ?? this.options.size, options),
+      sliceView: (start, end) => this.readView(start, end ?? this.options.size, options),
     }
   }
 
-  /** Bytes [start, end) of the file. */
+  /** Bytes [start, end) of the file, in a buffer of their own (a copy: the caller may keep or change it). */
   async read(start: number, end: number, options: ReadOptions): Promise<ArrayBuffer> {
+    return (await this.readView(start, end, options)).slice().buffer
+  }
+
+  /**
+   * Bytes [start, end) of the file as a read-only view: of the upstream run when the range lies in one run's
+   * blocks (a cold read), else of a concatenation of the blocks.
+   */
+  async readView(start: number, end: number, options: ReadOptions): Promise<Uint8Array> {
     const size = this.options.size
     const s = Math.max(0, Math.min(start, size))
     const e = Math.max(s, Math.min(end, size))
-    if (e === s) return new ArrayBuffer(0)
-    if (options.writeBack === false && e - s >= DIRECT_READ_BYTES) return this.readDirect(s, e, options.owner)
+    if (e === s) return new Uint8Array(0)
+    if (options.writeBack === false && e - s >= DIRECT_READ_BYTES) {
+      return new Uint8Array(await this.readDirect(s, e, options.owner))
+    }
     const first = Math.floor(s / BLOCK_SIZE)
     const last = Math.floor((e - 1) / BLOCK_SIZE)
     const parts = await Promise.all(
       Array.from({ length: last - first + 1 }, (_, i) => this.block(first + i, options)),
     )
-    if (parts.length === 1) {
-      const only = parts[0] as ArrayBuffer
-      return only.slice(s - first * BLOCK_SIZE, e - first * BLOCK_SIZE)
+    const head = parts[0] as Uint8Array
+    if (parts.every((p, i) => i === 0 || adjacent(parts[i - 1] as Uint8Array, p))) {
+      const from = head.byteOffset + (s - first * BLOCK_SIZE)
+      return new Uint8Array(head.buffer, from, e - s)
     }
     const out = new Uint8Array(e - s)
     let at = 0
@@ -181,10 +214,10 @@ export class BlockCache {
       const blockStart = (first + i) * BLOCK_SIZE
       const from = Math.max(s, blockStart) - blockStart
       const to = Math.min(e, blockStart + part.byteLength) - blockStart
-      out.set(new Uint8Array(part, from, to - from), at)
+      out.set(part.subarray(from, to), at)
       at += to - from
     }
-    return out.buffer
+    return out
   }
 
   /**
@@ -207,7 +240,7 @@ export class BlockCache {
     return `${this.options.prefix}/${BLOCK_SIZE}/${index}`
   }
 
-  private block(index: number, options: ReadOptions): Promise<ArrayBuffer> {
+  private block(index: number, options: ReadOptions): Promise<Uint8Array> {
     const key = this.key(index)
     const hot = memory.get(key)
     if (hot) {
@@ -218,12 +251,13 @@ export class BlockCache {
     return loads.get(key, () => this.loadBlock(index, key, options), options.owner)
   }
 
-  private async loadBlock(index: number, key: string, options: ReadOptions): Promise<ArrayBuffer> {
+  private async loadBlock(index: number, key: string, options: ReadOptions): Promise<Uint8Array> {
     const stored = await options.store.bytes(key)
     if (stored && stored.byteLength === this.blockLength(index)) {
       blockTotals.storeHits++
-      memory.set(key, stored)
-      return stored
+      const block = new Uint8Array(stored)
+      memory.set(key, block)
+      return block
     }
     const owner = options.owner
     let batch = this.batches.get(owner)
@@ -232,7 +266,7 @@ export class BlockCache {
       this.batches.set(owner, batch)
     }
     const waiting = batch
-    return new Promise<ArrayBuffer>((resolve, reject) => {
+    return new Promise<Uint8Array>((resolve, reject) => {
       waiting.set(index, { resolve, reject, store: options.writeBack !== false })
       // Gather the misses of this request's reads issued together (their R2 lookups end at about the same
       // time). The timer and every waiter belong to this request.
@@ -282,10 +316,12 @@ export class BlockCache {
       for (let i = lo; i <= hi; i++) waiting.get(i)?.reject(err)
       return
     }
+    const keep = bytes.byteLength <= LRU_MAX_RUN_BYTES
     for (let i = lo; i <= hi; i++) {
-      const block = bytes.slice((i - lo) * BLOCK_SIZE, Math.min(bytes.byteLength, (i - lo + 1) * BLOCK_SIZE))
+      const from = (i - lo) * BLOCK_SIZE
+      const block = new Uint8Array(bytes, from, Math.min(bytes.byteLength, from + BLOCK_SIZE) - from)
       const key = this.key(i)
-      memory.set(key, block)
+      if (keep) memory.set(key, block)
       blockTotals.upstreamBlocks++
       const waiter = waiting.get(i)
       // Gap blocks (fetched only to merge two runs) are stored; blocks of one-pass scans are not.
@@ -306,4 +342,9 @@ export class BlockCache {
       waiter?.resolve(block)
     }
   }
+}
+
+/** Whether `b` starts in the same buffer right where `a` ends (consecutive blocks of one upstream run). */
+function adjacent(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset + a.byteLength === b.byteOffset
 }

@@ -11,6 +11,7 @@
 import { cardIsSample, configsFromCardData, type DatasetConfig } from '../../shared/dataset.ts'
 import {
   assertReadable,
+  DATASET_COLUMNS,
   DEFAULT_SLICE_BUDGET,
   type FileMetaData,
   parquetMissingColumns,
@@ -67,11 +68,13 @@ export const SHA = /^[0-9a-f]{40}$/
  */
 const DECODE_FACTOR = 4
 /**
- * Copies of the compressed bytes a cached read holds at once (workers/data/block-cache.ts): the upstream run, its
- * 128 KiB blocks (kept for the LRU and the R2 write-back), and their concatenation for the reader. One-pass reads
- * (`writeBack: false`) take the upstream buffer as it is: one copy.
+ * Copies of the compressed bytes a cached read holds at once (workers/data/block-cache.ts): a cold read has one
+ * (its blocks and the reader's view share the upstream run); a read from R2 has two (its 128 KiB blocks and their
+ * concatenation). One-pass reads (`writeBack: false`) take the upstream buffer as it is: one copy.
  */
-const CACHED_READ_COPIES = 3
+const CACHED_READ_COPIES = 2
+/** Columns a trace reads: all but `id`, which the id index already gave. */
+const TRACE_COLUMNS = DATASET_COLUMNS.filter((c) => c !== 'id')
 /** Default of MEMORY_BUDGET_MB: estimated bytes of decodes running at once in an isolate. */
 const DEFAULT_MEMORY_BUDGET_MB = 32
 
@@ -418,6 +421,7 @@ export class DataContext implements Owner {
     range: RowRange,
     writeBack: boolean,
     use: (rows: Record<string, unknown>[]) => T | Promise<T>,
+    columns: readonly string[] = DATASET_COLUMNS,
   ): Promise<T> {
     const file = await this.file(configName)
     try {
@@ -428,7 +432,7 @@ export class DataContext implements Owner {
     const buffer = this.buffer(file, writeBack)
     // Files without an offset index: their page map, or a 503 while the Queue builds it (workers/data/page-map.ts).
     const afterRead = await pageMapBeforeRead(this, file, range)
-    const cost = await parquetRangeCost(buffer, file.metadata, range)
+    const cost = await parquetRangeCost(buffer, file.metadata, range, columns)
     const gate = this.gate
     let bytes =
       cost.compressed * (writeBack ? CACHED_READ_COPIES : 1) +
@@ -442,7 +446,7 @@ export class DataContext implements Owner {
         ? `rows ${range.start}..${range.end - 1} of ${configName}`
         : `row ${range.start} of ${configName}`
     return gate.run(bytes, what, async () => {
-      const rows = await parquetReadRows(buffer, file.metadata, range)
+      const rows = await parquetReadRows(buffer, file.metadata, range, { columns })
       afterRead()
       return use(rows)
     })
@@ -470,10 +474,18 @@ export class DataContext implements Owner {
           )
         }
         const range = { start: location.row, end: location.row + 1 }
-        const { trace, json } = await this.withRows(location.config, range, true, ([row]) => {
-          const parsed = parseRow(row, { ...info, config: location.config }).trace
-          return { trace: parsed, json: JSON.stringify(parsed) }
-        })
+        // The id index came from this file at this revision: the row's id is `id`, and its column (with
+        // pyarrow's dictionary page of every id, ~300 KB a cold trace) is not read again.
+        const { trace, json } = await this.withRows(
+          location.config,
+          range,
+          true,
+          ([row]) => {
+            const parsed = parseRow({ id, ...row }, { ...info, config: location.config }).trace
+            return { trace: parsed, json: JSON.stringify(parsed) }
+          },
+          TRACE_COLUMNS,
+        )
         this.defer(this.storage.put(key, json))
         return trace
       },

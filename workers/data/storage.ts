@@ -97,7 +97,7 @@ export class Storage {
   }
 
   /** Store an object; false when R2 failed (nothing is cached, nothing else breaks). */
-  async put(key: string, value: string | ArrayBuffer): Promise<boolean> {
+  async put(key: string, value: string | ArrayBuffer | Uint8Array): Promise<boolean> {
     storageTotals.puts++
     if (this.traffic) this.traffic.r2Puts++
     try {
