@@ -234,7 +234,7 @@ export function parseToolMessage(
       })
     }
     blocks.push(
-      toolBlock((close < 0 ? value.slice(bodyStart) : value.slice(bodyStart, close)).trim(), index, warnings),
+      block((close < 0 ? value.slice(bodyStart) : value.slice(bodyStart, close)).trim(), index, warnings),
     )
     pos = close < 0 ? value.length : close + RESPONSE_CLOSE.length
   }

@@ -69,9 +69,20 @@ export function sendJson(
   cache: string = CACHE.revision,
   etagExtra = '',
 ): Response {
+  return sendJsonText(c, revision, JSON.stringify(value), cache, etagExtra)
+}
+
+/** JSON text already serialised (a cached document): sent as it is. */
+export function sendJsonText(
+  c: Context<AppEnv>,
+  revision: string,
+  json: string,
+  cache: string = CACHE.revision,
+  etagExtra = '',
+): Response {
   return sendRepresentation(c, {
     revision,
-    body: JSON.stringify(value),
+    body: json,
     contentType: 'application/json; charset=utf-8',
     cache,
     etagExtra,

@@ -84,5 +84,19 @@ describe('lazy statistics mode equals the full parse', () => {
     }
     expect(differences).toBe(0)
     expect(statsOf(rows, true)).toBe(statsOf(rows, false))
+    // And it is lazy: responses inside <tool_response> tags (as the writer emits them) whose object content
+    // cannot be a failure are not parsed (about half of the sample's; the rest hold strings or may fail).
+    let responses = 0
+    let skipped = 0
+    for (const row of rows) {
+      for (const step of parseRow(row, CTX, { lazyContent: true }).trace.steps) {
+        for (const response of step.responses) {
+          responses++
+          if (response.content === null && response.errorKind === null) skipped++
+        }
+      }
+    }
+    expect(responses).toBeGreaterThan(1000)
+    expect(skipped / responses).toBeGreaterThan(0.3)
   })
 })

@@ -2,10 +2,12 @@
  * The API contract inside workerd, against the Hub stand-in serving the test sample: routes and shapes, the
  * I/O cost of cold and warm traces, caching headers, and bad input answered by problem+json.
  */
+import { env } from 'cloudflare:workers'
 import { asyncBufferFromUrl, parquetMetadataAsync } from 'hyparquet'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { parquetRowPageBytes } from '../../shared/parquet.ts'
 import type { StatsSet, Trace, TraceSummary } from '../../shared/types.ts'
+import { clearIsolateMemos, settleWrites } from '../../workers/data/context.ts'
 import { api, apiJson, coldStart, eventually, findIdAtRow, hubLog, hubUrl, resetHub } from './helpers.ts'
 
 interface DatasetsBody {
@@ -104,6 +106,26 @@ describe('routes', () => {
       const body = await apiJson<Record<string, unknown>>(`/api/trace/${id}?format=${format}`)
       expect(body.id).toBe(id)
       expect(body.format).toBe(format)
+    }
+  })
+
+  it('a trace is sent as R2 keeps it; a corrupt copy in R2 is recomputed and rewritten', async () => {
+    const list = await apiJson<TraceList>('/api/traces?config=kimi&limit=2')
+    const id = list.items[1]?.id as string
+    const first = await api(`/api/trace/${id}`)
+    expect(first.status).toBe(200)
+    const text = await first.text()
+    await settleWrites()
+    const key = `traces/lambda/hermes-agent-reasoning-traces/${inject('hubSha')}/${id}.json`
+    expect(await (await env.CACHE.get(key))?.text()).toBe(text)
+    for (const corrupt of ['{"id": "trunc', '[1, 2]', 'null']) {
+      await env.CACHE.put(key, corrupt)
+      clearIsolateMemos()
+      const again = await api(`/api/trace/${id}`)
+      expect(again.status).toBe(200)
+      expect(await again.text()).toBe(text)
+      await settleWrites()
+      expect(await (await env.CACHE.get(key))?.text()).toBe(text)
     }
   })
 

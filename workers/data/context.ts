@@ -89,20 +89,24 @@ const hubs = new Map<string, HubClient>()
 const revisions = new SharedWork<RevisionInfo>({ ttlMs: 60_000, maxEntries: 32, isFinal })
 const files = new SharedWork<OpenFile>({ maxEntries: 16, isFinal })
 const idIndexes = new SharedWork<Map<string, RowLocation>>({ maxEntries: 2, isFinal })
-const traces = new SharedWork<Trace>({
+/** Replay documents as JSON text (what `/api/trace/:id` sends and R2 keeps), bounded by their bytes. */
+const traceJsons = new SharedWork<string>({
   ttlMs: 30_000,
   maxEntries: 64,
   maxBytes: 2 * 1024 * 1024,
-  sizeOf: traceBytes,
+  sizeOf: (json) => json.length * 2,
   isFinal,
 })
 const servedMarks = new Map<string, number>()
 
-/** Approximate bytes of a parsed trace held in memory. */
-function traceBytes(trace: Trace): number {
-  let n = 1024
-  for (const m of trace.messages) n += m.value.length * 2
-  return n
+/** Whether R2's text is a JSON object (anything else is a corrupt copy: recomputed and rewritten). */
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+  } catch {
+    return false
+  }
 }
 
 /** Deferred work of every context (tests settle it before measuring). */
@@ -119,14 +123,14 @@ export function clearIsolateMemos(): void {
   revisions.clear()
   files.clear()
   idIndexes.clear()
-  traces.clear()
+  traceJsons.clear()
   servedMarks.clear()
   clearPageMapMemos()
 }
 
 /** Bytes held by the isolate's trace memo (health). */
 export function memoBytes(): number {
-  return traces.keptBytes
+  return traceJsons.keptBytes
 }
 
 /** Options of a data context. */
@@ -452,15 +456,23 @@ export class DataContext implements Owner {
     })
   }
 
-  /** The replay document of a row id: R2 first, else the row's pages, parsed and written back. */
+  /** The replay document of a row id. */
   async trace(id: string): Promise<Trace> {
+    return JSON.parse((await this.traceJson(id)).json) as Trace
+  }
+
+  /**
+   * The replay document of a row id as JSON text, and the revision it belongs to: R2 first, else the row's
+   * pages, parsed, serialised once and written back.
+   */
+  async traceJson(id: string): Promise<{ json: string; revision: string }> {
     const info = await this.revision()
     const key = `traces/${info.dataset}/${info.revision}/${id}.json`
-    return traces.get(
+    const json = await traceJsons.get(
       key,
       async () => {
-        const cached = await this.storage.json<Trace>(key)
-        if (cached) return cached
+        const cached = await this.storage.text(key)
+        if (cached !== null && isJsonObject(cached)) return cached
         const location = (await this.idIndex()).get(id)
         if (!location) {
           throw new HttpProblem(
@@ -476,20 +488,18 @@ export class DataContext implements Owner {
         const range = { start: location.row, end: location.row + 1 }
         // The id index came from this file at this revision: the row's id is `id`, and its column (with
         // pyarrow's dictionary page of every id, ~300 KB a cold trace) is not read again.
-        const { trace, json } = await this.withRows(
+        const json = await this.withRows(
           location.config,
           range,
           true,
-          ([row]) => {
-            const parsed = parseRow({ id, ...row }, { ...info, config: location.config }).trace
-            return { trace: parsed, json: JSON.stringify(parsed) }
-          },
+          ([row]) => JSON.stringify(parseRow({ id, ...row }, { ...info, config: location.config }).trace),
           TRACE_COLUMNS,
         )
         this.defer(this.storage.put(key, json))
-        return trace
+        return json
       },
       this,
     )
+    return { json, revision: info.revision }
   }
 }

@@ -3,7 +3,7 @@ import { Hono } from 'hono'
 import { z } from 'zod'
 import { EXPORT_FORMATS, exportTrace } from '../../shared/export.ts'
 import type { AppEnv } from '../env.ts'
-import { sendJson } from '../http.ts'
+import { sendJson, sendJsonText } from '../http.ts'
 import { idSchema, parseQuery, parseWith } from '../validate.ts'
 
 export const traceQuery = z.object({
@@ -20,8 +20,12 @@ export const trace = new Hono<AppEnv>().get('/:id', async (c) => {
   const { id } = parseWith(traceParams, { id: c.req.param('id') })
   const { format = 'trace' } = parseQuery(c, traceQuery)
   const data = c.get('data')
+  if (format === 'trace') {
+    // The document as R2 keeps it: a cold trace is serialised once, a cached one never parsed here.
+    const { json, revision } = await data.traceJson(id)
+    return sendJsonText(c, revision, json)
+  }
   const t = await data.trace(id)
-  if (format === 'trace') return sendJson(c, t.revision, t)
   const body = {
     id: t.id,
     dataset: t.dataset,
