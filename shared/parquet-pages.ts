@@ -61,13 +61,11 @@ const DECODE_INTO: Partial<Record<keyof Compressors, (input: Uint8Array, output:
   }
 
 /**
- * Idle page buffers kept for reuse at most: three to four pyarrow pages (~4-4.7 MB each decompressed), what the
+ * Idle page buffers kept for reuse at most: two pyarrow pages (~4 MB each decompressed), about what the
  * isolate's memory gate lets run at once for cold traces. Range reads (`parquetReadRange`: traces, exports,
- * stats slices) decompress string pages into pooled buffers and give them back when the read ends. At 8 MB
- * only one such page fitted once the read's small pages were back: 300 cold single-row reads of the
- * full-scale pyarrow-defaults file, three at a time, allocated 836 MB of fresh page buffers; at 16 MB, 160 MB.
+ * stats slices) decompress string pages into pooled buffers and give them back when the read ends.
  */
-export const MAX_IDLE_PAGE_BYTES = 16 * 1024 * 1024
+export const MAX_IDLE_PAGE_BYTES = 8 * 1024 * 1024
 
 /** The process's pool of decompressed page buffers (shared/buffer-pool.ts). */
 export const PAGE_POOL = new BufferPool(MAX_IDLE_PAGE_BYTES)
