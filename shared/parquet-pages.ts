@@ -597,9 +597,97 @@ async function* locatedPages(
 
 /** Levels and values of a run of level entries (one or more rows of one leaf). */
 interface LeafRows {
-  def: number[]
-  rep: number[]
+  def: Levels
+  rep: Levels
   values: unknown[]
+}
+
+/**
+ * Definition or repetition levels: one byte each when the leaf's levels fit (every real schema), else 32 bits.
+ * Typed, because a page may hold hundreds of thousands of entries (pyarrow writes a whole row group's `from`
+ * leaf, every message of the file, as one page): plain arrays of that length cost ~1.5 MB each and more time.
+ */
+type Levels = Uint8Array | Int32Array
+
+/** A level array of `n` entries for levels up to `max`. */
+function levelArray(n: number, max: number): Levels {
+  return max < 256 ? new Uint8Array(n) : new Int32Array(n)
+}
+
+/** `levels` as a `Levels` array (hyparquet decodes v2 pages into plain arrays). */
+function toLevels(levels: ArrayLike<number>, max: number): Levels {
+  if (levels instanceof Uint8Array || levels instanceof Int32Array) return levels
+  const out = levelArray(levels.length, max)
+  out.set(levels)
+  return out
+}
+
+function joinLevels(tail: Levels, next: Levels): Levels {
+  if (tail.length === 0) return next
+  const out =
+    tail instanceof Uint8Array && next instanceof Uint8Array
+      ? new Uint8Array(tail.length + next.length)
+      : new Int32Array(tail.length + next.length)
+  out.set(tail)
+  out.set(next, tail.length)
+  return out
+}
+
+/** A lazy leaf's undecoded values: byte views, or dictionary indices (typed, one page of them). */
+type Values = unknown[] | Int32Array
+
+function joinValues(tail: Values, next: Values): Values {
+  if (tail.length === 0) return next
+  if (tail instanceof Int32Array && next instanceof Int32Array) {
+    const out = new Int32Array(tail.length + next.length)
+    out.set(tail)
+    out.set(next, tail.length)
+    return out
+  }
+  const out: unknown[] = []
+  for (let i = 0; i < tail.length; i++) out.push(tail[i])
+  for (let i = 0; i < next.length; i++) out.push(next[i])
+  return out
+}
+
+/**
+ * A v1 data page of a string leaf for the lazy cursor: levels into typed arrays, values as byte views (PLAIN) or
+ * dictionary indices (an Int32Array), the same entries hyparquet's `readDataPage` gives. Other encodings: null
+ * (the caller uses `readDataPage`).
+ */
+function readLazyDataPage(
+  bytes: Uint8Array,
+  daph: NonNullable<PageHeader['data_page_header']>,
+  leaf: Leaf,
+): { def: Levels | undefined; rep: Levels; values: Values } | null {
+  const plain = daph.encoding === 'PLAIN'
+  const dictionary = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY'
+  if (!plain && !dictionary) return null
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const reader = { view, offset: 0 }
+  const n = daph.num_values
+  const { maxDef, maxRep } = leaf
+  let rep: Levels = new Uint8Array(0)
+  if (maxRep && leaf.schemaPath.length > 1) {
+    rep = levelArray(n, maxRep)
+    readRleBitPackedHybrid(reader, bitWidth(maxRep), rep as unknown as DecodedArray)
+  }
+  let def: Levels | undefined
+  let count = n
+  if (maxDef) {
+    def = levelArray(n, maxDef)
+    readRleBitPackedHybrid(reader, bitWidth(maxDef), def as unknown as DecodedArray)
+    count = 0
+    for (let i = 0; i < n; i++) if (def[i] === maxDef) count++
+  }
+  if (plain) {
+    const values = readPlain(reader, leaf.decoder.type, count, leaf.decoder.element.type_length)
+    return { def, rep, values: Array.isArray(values) ? values : Array.from(values as ArrayLike<unknown>) }
+  }
+  const width = view.getUint8(reader.offset++)
+  const indices = new Int32Array(count)
+  if (width) readRleBitPackedHybrid(reader, width, indices, view.byteLength - reader.offset)
+  return { def, rep, values: indices }
 }
 
 /**
@@ -607,9 +695,9 @@ interface LeafRows {
  * tail of the previous page (a row that continues across pages), never a whole column chunk.
  */
 class LeafCursor {
-  private def: number[] = []
-  private rep: number[] = []
-  private values: unknown[] = []
+  private def: Levels = new Uint8Array(0)
+  private rep: Levels = new Uint8Array(0)
+  private values: Values = []
   /** Next unread entry and value. */
   private e = 0
   private v = 0
@@ -673,8 +761,8 @@ class LeafCursor {
   release(): void {
     const held = this.held
     this.held = []
-    this.def = []
-    this.rep = []
+    this.def = new Uint8Array(0)
+    this.rep = new Uint8Array(0)
     this.values = []
     this.rawDictionary = undefined
     this.done = true
@@ -709,7 +797,11 @@ class LeafCursor {
         this.dictionarySource = async () => raw
         continue
       }
-      let decoded: ReturnType<typeof readDataPage>
+      let decoded: {
+        definitionLevels?: ArrayLike<number>
+        repetitionLevels: ArrayLike<number>
+        dataPage: Values | DecodedArray
+      }
       let encoding: Encoding
       if (info.type === 'DATA_PAGE' && info.header.data_page_header) {
         const daph = info.header.data_page_header
@@ -721,7 +813,10 @@ class LeafCursor {
           decoder.codec,
           decoder.compressors,
         )
-        decoded = readDataPage(page, daph, decoder)
+        const lazy = this.lazy ? readLazyDataPage(page, daph, this.leaf) : null
+        decoded = lazy
+          ? { definitionLevels: lazy.def, repetitionLevels: lazy.rep, dataPage: lazy.values }
+          : readDataPage(page, daph, decoder)
       } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
         encoding = info.header.data_page_header_v2.encoding
         if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
@@ -732,7 +827,7 @@ class LeafCursor {
       // Lazy leaves: dictionary indices (numbers) or byte views, decoded by `take`.
       const values = this.lazy
         ? decoded.dataPage
-        : convertWithDictionary(decoded.dataPage, this.dictionary, encoding, decoder)
+        : convertWithDictionary(decoded.dataPage as DecodedArray, this.dictionary, encoding, decoder)
       if (this.lazy && encoding.endsWith('_DICTIONARY') && !this.rawDictionary) {
         throw new Error(`${this.leaf.path}: a dictionary-encoded page without a dictionary page`)
       }
@@ -759,15 +854,23 @@ class LeafCursor {
     }
   }
 
-  private append(n: number, def: number[] | undefined, rep: number[], values: DecodedArray) {
+  private append(
+    n: number,
+    def: ArrayLike<number> | undefined,
+    rep: ArrayLike<number>,
+    values: Values | DecodedArray,
+  ) {
     const { maxDef, maxRep } = this.leaf
-    const newDef = def?.length ? def : new Array<number>(n).fill(maxDef)
-    const newRep = maxRep ? rep : new Array<number>(n).fill(0)
-    const newValues = Array.isArray(values) ? values : Array.from(values as ArrayLike<unknown>)
+    const newDef = def?.length ? toLevels(def, maxDef) : levelArray(n, maxDef).fill(maxDef)
+    const newRep = maxRep ? toLevels(rep, maxRep) : levelArray(n, 0)
+    const newValues: Values =
+      Array.isArray(values) || values instanceof Int32Array
+        ? values
+        : Array.from(values as ArrayLike<unknown>)
     if (this.e < this.def.length) {
-      this.def = this.def.slice(this.e).concat(newDef)
-      this.rep = this.rep.slice(this.e).concat(newRep)
-      this.values = this.values.slice(this.v).concat(newValues)
+      this.def = joinLevels(this.def.subarray(this.e), newDef)
+      this.rep = joinLevels(this.rep.subarray(this.e), newRep)
+      this.values = joinValues(this.values.slice(this.v), newValues)
     } else {
       this.def = newDef
       this.rep = newRep
@@ -808,13 +911,13 @@ class LeafCursor {
     const values = this.values.slice(vStart, this.v)
     return {
       def: this.def.slice(start, i),
-      rep: this.leaf.maxRep ? this.rep.slice(start, i) : [],
-      values: this.lazy ? this.materialise(values) : values,
+      rep: this.leaf.maxRep ? this.rep.slice(start, i) : new Uint8Array(0),
+      values: this.lazy ? this.materialise(values) : (values as unknown[]),
     }
   }
 
   /** Decode a lazy leaf's taken values: byte views in one `convert` call, dictionary entries once each. */
-  private materialise(values: unknown[]): unknown[] {
+  private materialise(values: Values): unknown[] {
     const out = new Array<unknown>(values.length)
     const at: number[] = []
     const bytes: unknown[] = []
@@ -863,8 +966,8 @@ function assembleRows(
     if (!rows) continue
     const assembled = assembleLists(
       [],
-      rows.def,
-      rows.rep,
+      rows.def as unknown as number[],
+      rows.rep as unknown as number[],
       rows.values as DecodedArray,
       cursor.leaf.schemaPath,
     )
