@@ -680,14 +680,66 @@ function readLazyDataPage(
     count = 0
     for (let i = 0; i < n; i++) if (def[i] === maxDef) count++
   }
+  return { def, rep, values: readLazyValues(reader, plain, count, leaf) }
+}
+
+/** The values of a PLAIN or dictionary-encoded page section: byte views, or indices in an Int32Array. */
+function readLazyValues(
+  reader: { view: DataView; offset: number },
+  plain: boolean,
+  count: number,
+  leaf: Leaf,
+): Values {
   if (plain) {
     const values = readPlain(reader, leaf.decoder.type, count, leaf.decoder.element.type_length)
-    return { def, rep, values: Array.isArray(values) ? values : Array.from(values as ArrayLike<unknown>) }
+    return Array.isArray(values) ? values : Array.from(values as ArrayLike<unknown>)
   }
-  const width = view.getUint8(reader.offset++)
+  const width = reader.view.getUint8(reader.offset++)
   const indices = new Int32Array(count)
-  if (width) readRleBitPackedHybrid(reader, width, indices, view.byteLength - reader.offset)
-  return { def, rep, values: indices }
+  if (width) readRleBitPackedHybrid(reader, width, indices, reader.view.byteLength - reader.offset)
+  return indices
+}
+
+/**
+ * A v2 data page of a string leaf for the lazy cursor, like `readLazyDataPage`: the levels (stored uncompressed
+ * before the values) into typed arrays, the values section decompressed with the leaf's decoder. Other
+ * encodings: null (the caller uses `readDataPageV2`).
+ */
+function readLazyDataPageV2(
+  bytes: Uint8Array,
+  header: PageHeader,
+  leaf: Leaf,
+  decoder: Leaf['decoder'],
+): { def: Levels | undefined; rep: Levels; values: Values } | null {
+  const daph2 = header.data_page_header_v2
+  if (!daph2) return null
+  const plain = daph2.encoding === 'PLAIN'
+  const dictionary = daph2.encoding === 'PLAIN_DICTIONARY' || daph2.encoding === 'RLE_DICTIONARY'
+  if (!plain && !dictionary) return null
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
+  const n = daph2.num_values
+  const { maxDef, maxRep } = leaf
+  const repBytes = daph2.repetition_levels_byte_length
+  const defBytes = daph2.definition_levels_byte_length
+  let rep: Levels = new Uint8Array(0)
+  if (maxRep) {
+    rep = levelArray(n, maxRep)
+    readRleBitPackedHybrid(reader, bitWidth(maxRep), rep as unknown as DecodedArray, repBytes)
+  }
+  reader.offset = repBytes
+  let def: Levels | undefined
+  if (maxDef) {
+    def = levelArray(n, maxDef)
+    readRleBitPackedHybrid(reader, bitWidth(maxDef), def as unknown as DecodedArray, defBytes)
+  }
+  const size = header.uncompressed_page_size - repBytes - defBytes
+  let page = bytes.subarray(repBytes + defBytes)
+  // A page without values may have zero compressed bytes, which is not a valid stream.
+  if (daph2.is_compressed !== false && size) {
+    page = decompressPage(page, size, decoder.codec, decoder.compressors)
+  }
+  const values = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
+  return { def, rep, values: readLazyValues(values, plain, n - daph2.num_nulls, leaf) }
 }
 
 /**
@@ -820,7 +872,10 @@ class LeafCursor {
       } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
         encoding = info.header.data_page_header_v2.encoding
         if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
-        decoded = readDataPageV2(body, info.header, decoder)
+        const lazy = this.lazy ? readLazyDataPageV2(body, info.header, this.leaf, decoder) : null
+        decoded = lazy
+          ? { definitionLevels: lazy.def, repetitionLevels: lazy.rep, dataPage: lazy.values }
+          : readDataPageV2(body, info.header, decoder)
       } else {
         continue // index pages and unknown page types carry no rows
       }
