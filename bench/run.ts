@@ -23,6 +23,8 @@
  *                                       the four headline numbers disagree
  *   npm run bench -- --only slice       CPU ms per MB of the Worker's stats slice work, now vs commit 91d9c17
  *                                       (bench/slice.ts; not in the default set)
+ *   npm run bench -- --only traceread   CPU of cold single-row reads on each writer's layout, now vs bedd686
+ *                                       (bench/trace-read.ts; not in the default set)
  *   npm run bench -- --only search      GET /api/search under wrangler dev, cold local R2 (bench/search.ts; not in
  *                                       the default set): index build time through the Queue, index bytes per MB
  *                                       of row text, cold and warm p50/p90/max of 30 words and 30 phrases, PASS/MISS
@@ -47,6 +49,7 @@ import { benchParse, PARSE_BENCH_LABELS } from './parse.ts'
 import { benchScan, prepareRowGroupInput } from './scan.ts'
 import { benchSearch } from './search.ts'
 import { benchSliceCpu } from './slice.ts'
+import { benchTraceRead, TRACE_READ_BASELINE } from './trace-read.ts'
 import { benchWorker } from './worker.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -234,6 +237,12 @@ async function main(): Promise<void> {
   if (only.has('slice')) {
     process.stdout.write("\n## slice: CPU of the Worker's stats slice work in Node, now vs commit 91d9c17\n")
     results.slice = await benchSliceCpu(kimi)
+  }
+  if (only.has('traceread')) {
+    process.stdout.write(
+      `\n## traceread: CPU of cold single-row reads per layout in Node, now vs commit ${TRACE_READ_BASELINE}\n`,
+    )
+    results.traceread = await benchTraceRead(dir)
   }
   if (only.has('search')) {
     process.stdout.write('\n## search: GET /api/search under wrangler dev, cold local R2 and Queue\n')

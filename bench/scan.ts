@@ -27,6 +27,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
+import { median } from './lib/checkouts.ts'
 import { ensureSample, GENERATOR_VERSION } from './lib/sample-cache.ts'
 import type { InProcessPass, InProcessResult } from './scan-inprocess.ts'
 
@@ -71,11 +72,6 @@ export function prepareRowGroupInput(small: boolean): ScanInput {
 }
 
 const min = (xs: number[]) => Math.min(...xs)
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
 
 /**
  * CPU seconds (user + system) of this process's waited-for children so far (`cutime` + `cstime` of

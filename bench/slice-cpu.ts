@@ -15,10 +15,11 @@
  * Prints one JSON line.
  */
 
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { asyncBufferFromFile } from 'hyparquet'
 import { parseFlags } from '../scripts/lib/cli-args.ts'
+import { useCheckoutSnappy } from './lib/checkouts.ts'
 
 /** What the harness prints. */
 export interface SliceCpuResult {
@@ -79,14 +80,7 @@ async function main(): Promise<void> {
     ...(await import(join(root, 'shared/stats.ts'))),
   } as Modules
   // As workers/snappy.ts does in the Worker (it imports the .wasm, which Node cannot; the bytes are the same).
-  const wasmFile = join(root, 'workers/generated/snappy.wasm')
-  let snappy: SliceCpuResult['snappy'] = 'js'
-  if (existsSync(wasmFile) && existsSync(join(root, 'shared/snappy-wasm.ts'))) {
-    const { parquetUseCodec } = await import(join(root, 'shared/parquet-pages.ts'))
-    const { snappyWasmDecoder } = await import(join(root, 'shared/snappy-wasm.ts'))
-    parquetUseCodec('SNAPPY', snappyWasmDecoder(new WebAssembly.Module(readFileSync(wasmFile))))
-    snappy = 'wasm'
-  }
+  const snappy = await useCheckoutSnappy(root)
   const file = await asyncBufferFromFile(flags.file)
   const metadata = await m.parquetOpen(file)
   const info = { dataset: 'bench', revision: 'bench', sample: true }

@@ -11,12 +11,13 @@
  * both versions read only a slice's own pages. A file without a page index is not compared: the baseline Worker
  * refused such layouts above its budget and otherwise decoded whole column chunks per slice.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
 import { planSlices } from '../shared/parquet.ts'
+import { describeHead, median, prepareWorktree } from './lib/checkouts.ts'
 import type { SliceCpuResult } from './slice-cpu.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -29,18 +30,7 @@ const say = (line = '') => process.stdout.write(`${line}\n`)
 
 /** The baseline worktree, made when missing; throws when the directory holds another commit. */
 export function prepareBaseline(): string {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
-  const want = git('rev-parse', `${BASELINE_COMMIT}^{commit}`)
-  if (!existsSync(BASELINE_DIR)) {
-    process.stderr.write(`slice: git worktree add --detach ${BASELINE_DIR} ${BASELINE_COMMIT}\n`)
-    git('worktree', 'add', '--detach', BASELINE_DIR, want)
-  }
-  const have = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: BASELINE_DIR, encoding: 'utf8' }).trim()
-  if (have !== want)
-    throw new Error(`${BASELINE_DIR} is at ${have}, not ${BASELINE_COMMIT}: remove it and rerun`)
-  const modules = join(BASELINE_DIR, 'node_modules')
-  if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules, 'dir')
-  return BASELINE_DIR
+  return prepareWorktree(BASELINE_COMMIT, BASELINE_DIR)
 }
 
 /** SLICE_BUDGET_MB of wrangler.toml: the decoded bytes of one stats slice in the deployed Worker. */
@@ -48,12 +38,6 @@ function workerSliceBudgetMB(): number {
   const m = /^SLICE_BUDGET_MB\s*=\s*"(\d+)"/m.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))
   if (!m) throw new Error('wrangler.toml sets no SLICE_BUDGET_MB')
   return Number(m[1])
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
 }
 
 /** Measure both checkouts over `file`'s Worker slices; prints a table and returns the runs. */
@@ -90,12 +74,7 @@ export async function benchSliceCpu(file: string): Promise<Record<string, unknow
         `checkouts read different rows: ${run.rows} rows ${run.textMB} MB vs ${first.rows} ${first.textMB}`,
       )
   }
-  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
-  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'shared'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  }).trim()
-  const current = `current (${head}${dirty ? ' + uncommitted shared/' : ''})`
+  const current = `current (${describeHead(['shared'])})`
   say(`  ${file}`)
   say(
     `  ${ranges.length} slices (current planSlices, SLICE_BUDGET_MB ${budgetMB}), ${first.rows} rows, ` +

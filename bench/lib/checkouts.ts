@@ -1,0 +1,63 @@
+/**
+ * Helpers for benches that run the same harness over two checkouts of this repository (the working copy and a
+ * git worktree at an older commit) in one run: the worktree, the checkout's own snappy decoder, a median.
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, symlinkSync } from 'node:fs'
+import { join } from 'node:path'
+
+const ROOT = join(import.meta.dirname, '../..')
+
+/**
+ * A detached git worktree of `commit` at `dir` (made when missing, `node_modules` linked to this checkout's, its
+ * postinstall output generated); throws when the directory holds another commit.
+ */
+export function prepareWorktree(commit: string, dir: string): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim()
+  const want = git('rev-parse', `${commit}^{commit}`)
+  if (!existsSync(dir)) {
+    process.stderr.write(`bench: git worktree add --detach ${dir} ${commit}\n`)
+    git('worktree', 'add', '--detach', dir, want)
+  }
+  const have = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim()
+  if (have !== want) throw new Error(`${dir} is at ${have}, not ${commit}: remove it and rerun`)
+  const modules = join(dir, 'node_modules')
+  if (!existsSync(modules)) symlinkSync(join(ROOT, 'node_modules'), modules, 'dir')
+  // What `npm install` generates there (postinstall): a checkout that has the script gets its own output.
+  const script = join(dir, 'scripts/snappy-wasm.ts')
+  if (existsSync(script) && !existsSync(join(dir, 'workers/generated/snappy.wasm'))) {
+    execFileSync(process.execPath, [script], { cwd: dir, stdio: 'ignore' })
+  }
+  return dir
+}
+
+/** The working copy's commit, marked when `paths` have uncommitted changes. */
+export function describeHead(paths: string[]): string {
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim()
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', ...paths], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim()
+  return `${head}${dirty ? ` + uncommitted ${paths.join(', ')}` : ''}`
+}
+
+/**
+ * Decode snappy pages as the checkout at `root` does in its Worker: through the WebAssembly module
+ * (`workers/generated/snappy.wasm` + shared/snappy-wasm.ts, installed the way workers/snappy.ts installs it, with
+ * the Worker's page cap) where that checkout has it, else by its JavaScript decoder.
+ */
+export async function useCheckoutSnappy(root: string): Promise<'wasm' | 'js'> {
+  const wasmFile = join(root, 'workers/generated/snappy.wasm')
+  if (!existsSync(wasmFile) || !existsSync(join(root, 'shared/snappy-wasm.ts'))) return 'js'
+  const { parquetUseCodec } = await import(join(root, 'shared/parquet-pages.ts'))
+  const { snappyWasmDecoder } = await import(join(root, 'shared/snappy-wasm.ts'))
+  parquetUseCodec('SNAPPY', snappyWasmDecoder(new WebAssembly.Module(readFileSync(wasmFile))))
+  return 'wasm'
+}
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
