@@ -257,7 +257,7 @@ export async function* parquetWalkPages(
 }
 
 /** The schema path and decoder of one leaf column. */
-interface Leaf {
+export interface Leaf {
   path: string
   pathInSchema: string[]
   schemaPath: SchemaTree[]
@@ -266,7 +266,8 @@ interface Leaf {
   maxRep: number
 }
 
-function leafOf(tree: SchemaTree, meta: ColumnMetaData): Leaf {
+/** The leaf column of a chunk (exported for the page decoders' tests). */
+export function leafOf(tree: SchemaTree, meta: ColumnMetaData): Leaf {
   const schemaPath = getTreePath(tree, meta.path_in_schema)
   const element = schemaPath[schemaPath.length - 1]?.element
   if (!element) throw new Error(`parquet schema has no leaf ${meta.path_in_schema.join('.')}`)
@@ -655,7 +656,7 @@ function joinValues(tail: Values, next: Values): Values {
  * dictionary indices (an Int32Array), the same entries hyparquet's `readDataPage` gives. Other encodings: null
  * (the caller uses `readDataPage`).
  */
-function readLazyDataPage(
+export function readLazyDataPage(
   bytes: Uint8Array,
   daph: NonNullable<PageHeader['data_page_header']>,
   leaf: Leaf,
@@ -705,7 +706,7 @@ function readLazyValues(
  * before the values) into typed arrays, the values section decompressed with the leaf's decoder. Other
  * encodings: null (the caller uses `readDataPageV2`).
  */
-function readLazyDataPageV2(
+export function readLazyDataPageV2(
   bytes: Uint8Array,
   header: PageHeader,
   leaf: Leaf,

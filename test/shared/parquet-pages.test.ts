@@ -6,11 +6,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type AsyncBuffer, parquetMetadata, parquetReadObjects } from 'hyparquet'
+import { type AsyncBuffer, parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet'
+import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/datapage.js'
 import { describe, expect, it } from 'vitest'
 import { parquetRangeCost, parquetReadIds, parquetReadRows, planSlices } from '../../shared/parquet.ts'
 import {
   COMPRESSORS,
+  leafOf,
   MAX_IDLE_PAGE_BYTES,
   PAGE_POOL,
   type PageMapJob,
@@ -21,6 +23,8 @@ import {
   parquetScanRows,
   parquetUnindexedBytes,
   parquetWalkPages,
+  readLazyDataPage,
+  readLazyDataPageV2,
 } from '../../shared/parquet-pages.ts'
 
 const DIR = join(import.meta.dirname, '../fixtures/layouts')
@@ -316,5 +320,95 @@ describe('pooled page buffers (range reads)', () => {
     expect(released).toBe(taken)
     expect(PAGE_POOL.counts.reused - before.reused).toBeGreaterThan(taken / 2)
     expect(PAGE_POOL.idleBytes).toBeLessThanOrEqual(MAX_IDLE_PAGE_BYTES)
+  })
+})
+
+describe("the string leaves' page decoders", () => {
+  it.each(LAYOUTS)("%s: every data page decodes to what hyparquet's page decoders give", async (name) => {
+    const { bytes, metadata, file } = open(name)
+    const tree = parquetSchema(metadata)
+    const seen = { v1: 0, v2: 0, dictionary: 0, plain: 0 }
+    for (const group of metadata.row_groups) {
+      for (const chunk of group.columns) {
+        const meta = chunk.meta_data
+        if (!meta || meta.type !== 'BYTE_ARRAY') continue
+        const leaf = leafOf(tree, meta)
+        // hyparquet's decoders with hyparquet's own snappy: only zstd comes from us.
+        const decoder = { ...leaf.decoder, compressors: { ZSTD: COMPRESSORS.ZSTD } }
+        for await (const info of parquetWalkPages(file, meta)) {
+          const start = info.offset + info.headerSize
+          const body = bytes.subarray(start, start + info.compressedSize)
+          let ours: ReturnType<typeof readLazyDataPage>
+          let ref: {
+            definitionLevels?: ArrayLike<number>
+            repetitionLevels: ArrayLike<number>
+            dataPage: ArrayLike<unknown>
+          }
+          if (info.type === 'DATA_PAGE' && info.header.data_page_header) {
+            const daph = info.header.data_page_header
+            const page = decompressPage(
+              body,
+              info.header.uncompressed_page_size,
+              meta.codec,
+              decoder.compressors,
+            )
+            ours = readLazyDataPage(page, daph, leaf)
+            ref = readDataPage(page, daph, decoder)
+            seen.v1++
+          } else if (info.type === 'DATA_PAGE_V2') {
+            ours = readLazyDataPageV2(body, info.header, leaf, decoder)
+            ref = readDataPageV2(body, info.header, decoder)
+            seen.v2++
+          } else {
+            continue
+          }
+          if (!ours) throw new Error(`${name}: a ${info.type} page the lazy decoder does not take`)
+          expect(Array.from(ours.rep)).toEqual(Array.from(ref.repetitionLevels))
+          // hyparquet drops definition levels that are all at the maximum.
+          const refDef = ref.definitionLevels?.length
+            ? Array.from(ref.definitionLevels)
+            : new Array(info.numValues).fill(leaf.maxDef)
+          expect(Array.from(ours.def ?? [])).toEqual(leaf.maxDef ? refDef : [])
+          expect(ours.values.length).toBe(ref.dataPage.length)
+          if (ours.values instanceof Int32Array) {
+            seen.dictionary++
+            expect(Array.from(ours.values)).toEqual(Array.from(ref.dataPage as ArrayLike<number>))
+          } else {
+            seen.plain++
+            for (let i = 0; i < ours.values.length; i++) {
+              expect(ours.values[i]).toEqual(ref.dataPage[i])
+            }
+          }
+        }
+      }
+    }
+    expect(seen.v1 + seen.v2).toBeGreaterThan(0)
+    expect(seen.dictionary + seen.plain).toBe(seen.v1 + seen.v2)
+  })
+
+  it('covers v1 and v2 pages, dictionary and plain', async () => {
+    const kinds = new Set<string>()
+    for (const name of LAYOUTS) {
+      const { metadata, file } = open(name)
+      for (const group of metadata.row_groups) {
+        for (const chunk of group.columns) {
+          const meta = chunk.meta_data
+          if (!meta || meta.type !== 'BYTE_ARRAY') continue
+          for await (const info of parquetWalkPages(file, meta)) {
+            const daph = info.header.data_page_header ?? info.header.data_page_header_v2
+            if (daph)
+              kinds.add(
+                `${info.type} ${daph.encoding.endsWith('_DICTIONARY') ? 'dictionary' : daph.encoding}`,
+              )
+          }
+        }
+      }
+    }
+    expect([...kinds].sort()).toEqual([
+      'DATA_PAGE PLAIN',
+      'DATA_PAGE dictionary',
+      'DATA_PAGE_V2 PLAIN',
+      'DATA_PAGE_V2 dictionary',
+    ])
   })
 })
