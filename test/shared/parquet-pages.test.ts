@@ -331,7 +331,7 @@ describe("the string leaves' page decoders", () => {
     for (const group of metadata.row_groups) {
       for (const chunk of group.columns) {
         const meta = chunk.meta_data
-        if (!meta || meta.type !== 'BYTE_ARRAY') continue
+        if (meta?.type !== 'BYTE_ARRAY') continue
         const leaf = leafOf(tree, meta)
         // hyparquet's decoders with hyparquet's own snappy: only zstd comes from us.
         const decoder = { ...leaf.decoder, compressors: { ZSTD: COMPRESSORS.ZSTD } }
@@ -393,7 +393,7 @@ describe("the string leaves' page decoders", () => {
       for (const group of metadata.row_groups) {
         for (const chunk of group.columns) {
           const meta = chunk.meta_data
-          if (!meta || meta.type !== 'BYTE_ARRAY') continue
+          if (meta?.type !== 'BYTE_ARRAY') continue
           for await (const info of parquetWalkPages(file, meta)) {
             const daph = info.header.data_page_header ?? info.header.data_page_header_v2
             if (daph)
