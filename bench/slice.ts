@@ -11,13 +11,12 @@
  * both versions read only a slice's own pages. A file without a page index is not compared: the baseline Worker
  * refused such layouts above its budget and otherwise decoded whole column chunks per slice.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
 import { planSlices } from '../shared/parquet.ts'
-import { describeHead, median, prepareWorktree } from './lib/checkouts.ts'
+import { describeHead, median, prepareWorktree, runPerCheckout } from './lib/checkouts.ts'
 import type { SliceCpuResult } from './slice-cpu.ts'
 
 const ROOT = join(import.meta.dirname, '..')
@@ -50,20 +49,14 @@ export async function benchSliceCpu(file: string): Promise<Record<string, unknow
   const rangesFile = join(dir, 'ranges.json')
   writeFileSync(rangesFile, JSON.stringify(ranges))
   const roots = { current: ROOT, baseline } as const
-  const runs: Record<keyof typeof roots, SliceCpuResult[]> = { current: [], baseline: [] }
+  let runs: Record<keyof typeof roots, SliceCpuResult[]>
   try {
-    for (let r = 0; r < REPEAT; r++) {
-      for (const [name, root] of Object.entries(roots) as [keyof typeof roots, string][]) {
-        const p = spawnSync(
-          process.execPath,
-          [join(ROOT, 'bench/slice-cpu.ts'), '--root', root, '--file', file, '--ranges', rangesFile],
-          { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-        )
-        if (p.status !== 0)
-          throw new Error(`slice-cpu on ${name} failed (exit ${p.status}): ${p.stderr.trim()}`)
-        runs[name].push(JSON.parse(p.stdout) as SliceCpuResult)
-      }
-    }
+    runs = runPerCheckout<keyof typeof roots, SliceCpuResult>(
+      'slice-cpu.ts',
+      roots,
+      ['--file', file, '--ranges', rangesFile],
+      REPEAT,
+    )
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }

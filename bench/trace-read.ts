@@ -7,13 +7,12 @@
  * once per checkout in a fresh process, alternating current / baseline three times, over the same 200 rows spread
  * across the file (row i * 7919 mod rows). Layout files are those of the memory bench (bench/lib/memory-layouts.ts).
  */
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openLocalParquet } from '../scripts/lib/local-parquet.ts'
 import { parquetRowCount } from '../shared/parquet.ts'
-import { describeHead, median, prepareWorktree } from './lib/checkouts.ts'
+import { describeHead, median, prepareWorktree, runPerCheckout } from './lib/checkouts.ts'
 import { MEMORY_LAYOUTS, prepareLayoutData } from './lib/memory-layouts.ts'
 import type { TraceReadCpuResult } from './trace-read-cpu.ts'
 
@@ -47,19 +46,12 @@ export async function benchTraceRead(sampleDir: string): Promise<Record<string, 
       const rows = Array.from({ length: Math.min(READS, n) }, (_, i) => (i * 7919) % n)
       const rowsFile = join(dir, `${layout}.json`)
       writeFileSync(rowsFile, JSON.stringify(rows))
-      const runs: Record<keyof typeof roots, TraceReadCpuResult[]> = { current: [], baseline: [] }
-      for (let r = 0; r < REPEAT; r++) {
-        for (const [name, root] of Object.entries(roots) as [keyof typeof roots, string][]) {
-          const p = spawnSync(
-            process.execPath,
-            [join(ROOT, 'bench/trace-read-cpu.ts'), '--root', root, '--file', file, '--rows', rowsFile],
-            { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 },
-          )
-          if (p.status !== 0)
-            throw new Error(`trace-read-cpu on ${name} failed (exit ${p.status}): ${p.stderr.trim()}`)
-          runs[name].push(JSON.parse(p.stdout) as TraceReadCpuResult)
-        }
-      }
+      const runs = runPerCheckout<keyof typeof roots, TraceReadCpuResult>(
+        'trace-read-cpu.ts',
+        roots,
+        ['--file', file, '--rows', rowsFile],
+        REPEAT,
+      )
       const chars = runs.current[0]?.chars
       for (const run of [...runs.current, ...runs.baseline]) {
         if (run.chars !== chars)

@@ -2,7 +2,7 @@
  * Helpers for benches that run the same harness over two checkouts of this repository (the working copy and a
  * git worktree at an older commit) in one run: the worktree, the checkout's own snappy decoder, a median.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -60,4 +60,29 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2
+}
+
+/**
+ * Run the harness `script` (a path under bench/) in a fresh process once per checkout of `roots`, alternating,
+ * `repeat` times, with `--root <checkout>` and `args`; each run prints one JSON line, returned per checkout.
+ */
+export function runPerCheckout<K extends string, T>(
+  script: string,
+  roots: Record<K, string>,
+  args: string[],
+  repeat: number,
+): Record<K, T[]> {
+  const runs = Object.fromEntries(Object.keys(roots).map((k) => [k, [] as T[]])) as Record<K, T[]>
+  for (let r = 0; r < repeat; r++) {
+    for (const [name, root] of Object.entries(roots) as [K, string][]) {
+      const p = spawnSync(process.execPath, [join(ROOT, 'bench', script), '--root', root, ...args], {
+        encoding: 'utf8',
+        maxBuffer: 16 * 2 ** 20,
+      })
+      if (p.status !== 0)
+        throw new Error(`${script} on ${name} failed (exit ${p.status}): ${p.stderr.trim()}`)
+      runs[name].push(JSON.parse(p.stdout) as T)
+    }
+  }
+  return runs
 }
