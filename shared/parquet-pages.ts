@@ -623,8 +623,8 @@ function toLevels(levels: ArrayLike<number>, max: number): Levels {
   return out
 }
 
-function joinLevels(tail: Levels, next: Levels): Levels {
-  if (tail.length === 0) return next
+/** `tail` then `next` in one typed array (bytes when both are bytes, else 32-bit). */
+function joinTyped(tail: Levels, next: Levels): Levels {
   const out =
     tail instanceof Uint8Array && next instanceof Uint8Array
       ? new Uint8Array(tail.length + next.length)
@@ -634,21 +634,33 @@ function joinLevels(tail: Levels, next: Levels): Levels {
   return out
 }
 
+function joinLevels(tail: Levels, next: Levels): Levels {
+  return tail.length === 0 ? next : joinTyped(tail, next)
+}
+
 /** A lazy leaf's undecoded values: byte views, or dictionary indices (typed, one page of them). */
 type Values = unknown[] | Int32Array
 
 function joinValues(tail: Values, next: Values): Values {
   if (tail.length === 0) return next
-  if (tail instanceof Int32Array && next instanceof Int32Array) {
-    const out = new Int32Array(tail.length + next.length)
-    out.set(tail)
-    out.set(next, tail.length)
-    return out
-  }
+  if (tail instanceof Int32Array && next instanceof Int32Array) return joinTyped(tail, next) as Int32Array
   const out: unknown[] = []
   for (let i = 0; i < tail.length; i++) out.push(tail[i])
   for (let i = 0; i < next.length; i++) out.push(next[i])
   return out
+}
+
+/** A data page decoded for the lazy cursor, in the shape of hyparquet's `DataPage`. */
+interface LazyDataPage {
+  definitionLevels: Levels | undefined
+  repetitionLevels: Levels
+  dataPage: Values
+}
+
+/** Whether the lazy decoders take a page's encoding: true for PLAIN, false for dictionary, null for others. */
+function lazyPlain(encoding: Encoding): boolean | null {
+  if (encoding === 'PLAIN') return true
+  return encoding === 'PLAIN_DICTIONARY' || encoding === 'RLE_DICTIONARY' ? false : null
 }
 
 /**
@@ -660,10 +672,9 @@ export function readLazyDataPage(
   bytes: Uint8Array,
   daph: NonNullable<PageHeader['data_page_header']>,
   leaf: Leaf,
-): { def: Levels | undefined; rep: Levels; values: Values } | null {
-  const plain = daph.encoding === 'PLAIN'
-  const dictionary = daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY'
-  if (!plain && !dictionary) return null
+): LazyDataPage | null {
+  const plain = lazyPlain(daph.encoding)
+  if (plain === null) return null
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const reader = { view, offset: 0 }
   const n = daph.num_values
@@ -681,7 +692,11 @@ export function readLazyDataPage(
     count = 0
     for (let i = 0; i < n; i++) if (def[i] === maxDef) count++
   }
-  return { def, rep, values: readLazyValues(reader, plain, count, leaf) }
+  return {
+    definitionLevels: def,
+    repetitionLevels: rep,
+    dataPage: readLazyValues(reader, plain, count, leaf),
+  }
 }
 
 /** The values of a PLAIN or dictionary-encoded page section: byte views, or indices in an Int32Array. */
@@ -711,12 +726,11 @@ export function readLazyDataPageV2(
   header: PageHeader,
   leaf: Leaf,
   decoder: Leaf['decoder'],
-): { def: Levels | undefined; rep: Levels; values: Values } | null {
+): LazyDataPage | null {
   const daph2 = header.data_page_header_v2
   if (!daph2) return null
-  const plain = daph2.encoding === 'PLAIN'
-  const dictionary = daph2.encoding === 'PLAIN_DICTIONARY' || daph2.encoding === 'RLE_DICTIONARY'
-  if (!plain && !dictionary) return null
+  const plain = lazyPlain(daph2.encoding)
+  if (plain === null) return null
   const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
   const n = daph2.num_values
   const { maxDef, maxRep } = leaf
@@ -740,7 +754,8 @@ export function readLazyDataPageV2(
     page = decompressPage(page, size, decoder.codec, decoder.compressors)
   }
   const values = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
-  return { def, rep, values: readLazyValues(values, plain, n - daph2.num_nulls, leaf) }
+  const dataPage = readLazyValues(values, plain, n - daph2.num_nulls, leaf)
+  return { definitionLevels: def, repetitionLevels: rep, dataPage }
 }
 
 /**
@@ -866,17 +881,13 @@ class LeafCursor {
           decoder.codec,
           decoder.compressors,
         )
-        const lazy = this.lazy ? readLazyDataPage(page, daph, this.leaf) : null
-        decoded = lazy
-          ? { definitionLevels: lazy.def, repetitionLevels: lazy.rep, dataPage: lazy.values }
-          : readDataPage(page, daph, decoder)
+        decoded = (this.lazy && readLazyDataPage(page, daph, this.leaf)) || readDataPage(page, daph, decoder)
       } else if (info.type === 'DATA_PAGE_V2' && info.header.data_page_header_v2) {
         encoding = info.header.data_page_header_v2.encoding
         if (encoding.endsWith('_DICTIONARY')) await this.loadDictionary()
-        const lazy = this.lazy ? readLazyDataPageV2(body, info.header, this.leaf, decoder) : null
-        decoded = lazy
-          ? { definitionLevels: lazy.def, repetitionLevels: lazy.rep, dataPage: lazy.values }
-          : readDataPageV2(body, info.header, decoder)
+        decoded =
+          (this.lazy && readLazyDataPageV2(body, info.header, this.leaf, decoder)) ||
+          readDataPageV2(body, info.header, decoder)
       } else {
         continue // index pages and unknown page types carry no rows
       }

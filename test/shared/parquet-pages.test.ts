@@ -363,20 +363,20 @@ describe("the string leaves' page decoders", () => {
             continue
           }
           if (!ours) throw new Error(`${name}: a ${info.type} page the lazy decoder does not take`)
-          expect(Array.from(ours.rep)).toEqual(Array.from(ref.repetitionLevels))
+          expect(Array.from(ours.repetitionLevels)).toEqual(Array.from(ref.repetitionLevels))
           // hyparquet drops definition levels that are all at the maximum.
           const refDef = ref.definitionLevels?.length
             ? Array.from(ref.definitionLevels)
             : new Array(info.numValues).fill(leaf.maxDef)
-          expect(Array.from(ours.def ?? [])).toEqual(leaf.maxDef ? refDef : [])
-          expect(ours.values.length).toBe(ref.dataPage.length)
-          if (ours.values instanceof Int32Array) {
+          expect(Array.from(ours.definitionLevels ?? [])).toEqual(leaf.maxDef ? refDef : [])
+          expect(ours.dataPage.length).toBe(ref.dataPage.length)
+          if (ours.dataPage instanceof Int32Array) {
             seen.dictionary++
-            expect(Array.from(ours.values)).toEqual(Array.from(ref.dataPage as ArrayLike<number>))
+            expect(Array.from(ours.dataPage)).toEqual(Array.from(ref.dataPage as ArrayLike<number>))
           } else {
             seen.plain++
-            for (let i = 0; i < ours.values.length; i++) {
-              expect(ours.values[i]).toEqual(ref.dataPage[i])
+            for (let i = 0; i < ours.dataPage.length; i++) {
+              expect(ours.dataPage[i]).toEqual(ref.dataPage[i])
             }
           }
         }
