@@ -62,8 +62,9 @@ const DECODE_INTO: Partial<Record<keyof Compressors, (input: Uint8Array, output:
 
 /**
  * Idle page buffers kept for reuse at most: two pyarrow pages (~4 MB each decompressed), about what the
- * isolate's memory gate lets run at once for cold traces. Range reads (`parquetReadRange`: traces, exports,
- * stats slices) decompress string pages into pooled buffers and give them back when the read ends.
+ * isolate's memory gate lets run at once for cold traces. Reads and scans decompress string pages into pooled
+ * buffers: a data page's buffer goes back once its last value is taken (taken values are strings or copies), the
+ * dictionary page's when the row group ends.
  */
 export const MAX_IDLE_PAGE_BYTES = 8 * 1024 * 1024
 
@@ -154,7 +155,7 @@ export function chunkByteRange(meta: ColumnMetaData): { start: number; end: numb
  * buffer they arrived in). The page reader prefers `sliceView`; the view is read, never written.
  */
 export interface ViewAsyncBuffer extends AsyncBuffer {
-  sliceView?: (start: number, end?: number) => Promise<Uint8Array>
+  sliceView?: (start: number, end?: number) => Uint8Array | Promise<Uint8Array>
 }
 
 async function readBytes(file: ViewAsyncBuffer, start: number, end: number): Promise<Uint8Array> {
@@ -787,15 +788,20 @@ class LeafCursor {
   /** The leaf's decoder; with a pool, its string pages decompress into pooled buffers held in `held`. */
   private readonly decoder: Leaf['decoder']
   private readonly pool: BufferPool | undefined
-  private held: Uint8Array[] = []
+  /**
+   * Pooled buffers in use. `end`: the index in `values` up to which a data page's values reach (its buffer goes
+   * back to the pool once `v` passes it); Infinity for the dictionary page (kept until `release`) and for a page
+   * being decoded.
+   */
+  private held: { buffer: Uint8Array; end: number; dictionary: boolean }[] = []
   private readonly pages: AsyncIterator<RawPage | DeferredDictionary>
   /** The chunk's dictionary page until a dictionary-encoded data page needs it decoded. */
   private dictionarySource: (() => Promise<RawPage>) | undefined
 
   /**
    * `firstRow`: the first row starting in the first data page (0 at the start of a chunk). `pool`: decompress the
-   * pages of a string leaf into pooled buffers; the caller must call `release` once every row it needs was taken
-   * (taken values are copied into strings, so nothing points into the buffers after).
+   * pages of a string leaf into pooled buffers, each given back once its values are taken; the caller must call
+   * `release` when done (the dictionary page and any page not taken to the end go back then).
    */
   constructor(
     leaf: Leaf,
@@ -813,7 +819,7 @@ class LeafCursor {
     if (active && into) {
       const pooledDecode = (input: Uint8Array, length: number) => {
         const output = active.take(length)
-        this.held.push(output)
+        this.held.push({ buffer: output, end: Number.POSITIVE_INFINITY, dictionary: false })
         return into(input, output)
       }
       this.decoder = {
@@ -834,7 +840,25 @@ class LeafCursor {
     this.values = []
     this.rawDictionary = undefined
     this.done = true
-    for (const buffer of held) this.pool?.release(buffer)
+    for (const { buffer } of held) this.pool?.release(buffer)
+  }
+
+  /**
+   * Give back the pooled buffers of data pages whose values are all taken (`v` passed their end); `shift`: the
+   * number of leading values just dropped from `values` (their ends move down by as much).
+   */
+  private releaseTaken(shift = 0): void {
+    if (this.held.length === 0) return
+    const kept: typeof this.held = []
+    for (const entry of this.held) {
+      if (entry.dictionary || entry.end > this.v) {
+        entry.end -= shift
+        kept.push(entry)
+      } else {
+        this.pool?.release(entry.buffer)
+      }
+    }
+    this.held = kept
   }
 
   /** Complete rows buffered: each ends where the next row starts (repetition level 0) or at the chunk's end. */
@@ -899,6 +923,10 @@ class LeafCursor {
         throw new Error(`${this.leaf.path}: a dictionary-encoded page without a dictionary page`)
       }
       this.append(info.numValues, decoded.definitionLevels, decoded.repetitionLevels, values)
+      // The page's pooled buffer lives until its last value is taken.
+      for (const entry of this.held) {
+        if (!entry.dictionary && entry.end === Number.POSITIVE_INFINITY) entry.end = this.values.length
+      }
       return true
     }
   }
@@ -911,6 +939,7 @@ class LeafCursor {
     const { info, body } = await source()
     const decoder = this.decoder
     const page = decompressPage(body, info.header.uncompressed_page_size, decoder.codec, decoder.compressors)
+    for (const entry of this.held) if (entry.end === Number.POSITIVE_INFINITY) entry.dictionary = true
     const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
     const plain = readPlain(reader, decoder.type, info.numValues, decoder.element.type_length)
     if (this.lazy) {
@@ -934,6 +963,8 @@ class LeafCursor {
       Array.isArray(values) || values instanceof Int32Array
         ? values
         : Array.from(values as ArrayLike<unknown>)
+    // Values before `v` are dropped below: pages holding only those go back to the pool.
+    this.releaseTaken(this.v)
     if (this.e < this.def.length) {
       this.def = joinLevels(this.def.subarray(this.e), newDef)
       this.rep = joinLevels(this.rep.subarray(this.e), newRep)
@@ -974,13 +1005,19 @@ class LeafCursor {
     }
     this.e = i
     this.row += k
-    if (!keep) return undefined
+    if (!keep) {
+      this.releaseTaken()
+      return undefined
+    }
     const values = this.values.slice(vStart, this.v)
-    return {
+    const taken = {
       def: this.def.slice(start, i),
       rep: this.leaf.maxRep ? this.rep.slice(start, i) : new Uint8Array(0),
       values: this.lazy ? this.materialise(values) : (values as unknown[]),
     }
+    // Taken values are strings (or copies) now: pages whose values are all taken go back to the pool.
+    this.releaseTaken()
+    return taken
   }
 
   /** Decode a lazy leaf's taken values: byte views in one `convert` call, dictionary entries once each. */
@@ -1172,8 +1209,8 @@ async function* scanRows(
     groupStart += groupRows
     if (hi <= lo) continue
     const cursors: LeafCursor[] = []
-    // A range read (`together`) ends with the group: its string pages are pooled, and given back below.
-    const pool = together ? PAGE_POOL : undefined
+    // String pages are pooled: each goes back once its values are taken, the rest when the group ends (below).
+    const pool = PAGE_POOL
     try {
       for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
         const flat = leaf.maxRep === 0

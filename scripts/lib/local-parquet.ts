@@ -1,10 +1,9 @@
 /**
- * Streaming a local parquet file slice by slice in bounded memory, with the next slice's read overlapping the
- * current slice's processing. Used by the stats and export CLIs, the site build and the benchmarks.
+ * Streaming a local parquet file slice by slice in bounded memory (page by page, read with positional reads:
+ * file-buffer.ts). Used by the stats and export CLIs, the site build and the benchmarks.
  */
 import { existsSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path'
-import { asyncBufferFromFile } from 'hyparquet'
 import {
   type AsyncBuffer,
   DEFAULT_SLICE_BUDGET,
@@ -16,6 +15,7 @@ import {
 } from '../../shared/parquet.ts'
 import { parquetScanRows, parquetUseCodec } from '../../shared/parquet-pages.ts'
 import { snappyWasmDecoder } from '../../shared/snappy-wasm.ts'
+import { fileBuffer } from './file-buffer.ts'
 import { hysnappyWasmBytes } from './snappy-wasm-file.ts'
 
 // Snappy pages through WebAssembly in Node (about 2.5x the JavaScript decoder's speed on the sample's pages): the
@@ -57,7 +57,7 @@ export async function openLocalParquet(requested: string): Promise<LocalParquet>
   const path = resolveDataFile(requested)
   let file: AsyncBuffer
   try {
-    file = await asyncBufferFromFile(path)
+    file = fileBuffer(path)
   } catch {
     const hint = existsSync(DEFAULT_DATASET_DIR)
       ? ''
