@@ -17,7 +17,8 @@ export function fileBuffer(path: string): ViewAsyncBuffer {
   const read = (start: number, end = byteLength): Uint8Array => {
     const from = Math.max(0, Math.min(start, byteLength))
     const to = Math.max(from, Math.min(end, byteLength))
-    const out = Buffer.allocUnsafeSlow(to - from)
+    // Its own ArrayBuffer (not Node's shared pool), not zero-filled: every byte is read into it below.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(to - from).buffer as ArrayBuffer)
     let done = 0
     while (done < out.length) {
       const n = readSync(fd, out, done, out.length - done, from + done)
@@ -31,8 +32,7 @@ export function fileBuffer(path: string): ViewAsyncBuffer {
     byteLength,
     sliceView: read,
     slice(start, end) {
-      const bytes = read(start, end)
-      return bytes.buffer.byteLength === bytes.length ? bytes.buffer : bytes.slice().buffer
+      return read(start, end).buffer as ArrayBuffer
     },
   }
 }
