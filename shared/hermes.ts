@@ -73,23 +73,77 @@ function seedCallName(value: unknown): string {
   return MALFORMED
 }
 
+/** How many of each tag a message holds, and where its first `<think>` and `</think>` are (-1: none). */
+interface TagCounts {
+  thinkOpens: number
+  thinkCloses: number
+  callOpens: number
+  firstThinkOpen: number
+  firstThinkClose: number
+}
+
+/** One pass over a message's `<` characters, counting the tags `parseGptMessage` needs. */
+export function scanTags(value: string): TagCounts {
+  const tags = { thinkOpens: 0, thinkCloses: 0, callOpens: 0, firstThinkOpen: -1, firstThinkClose: -1 }
+  for (let at = value.indexOf('<'); at >= 0; at = value.indexOf('<', at + 1)) {
+    const next = value.charCodeAt(at + 1)
+    if (next === 0x74 /* t */) {
+      if (value.startsWith(THINK_OPEN, at)) {
+        if (tags.thinkOpens++ === 0) tags.firstThinkOpen = at
+      } else if (value.startsWith(CALL_OPEN, at)) {
+        tags.callOpens++
+      }
+    } else if (next === 0x2f /* / */ && value.startsWith(THINK_CLOSE, at)) {
+      if (tags.thinkCloses++ === 0) tags.firstThinkClose = at
+    }
+  }
+  return tags
+}
+
+/** Thoughts and the text outside them. */
+interface SplitThoughts {
+  thoughts: string[]
+  rest: string
+  thinkPairs: number
+  thinkUnclosed: boolean
+}
+
 /**
- * Split a gpt message into thoughts, calls and answer text.
- * @param value the message text
- * @param index the message's index in the conversation (for warnings)
- * @param warnings receives deviations found
+ * The common shapes, without building the outside text piece by piece: no think tags at all, or one closed
+ * `<think>` block with nothing but whitespace before it (the writer's `<think>\n…\n</think>\n` prefix). Gives what
+ * `splitThoughts` gives for them (the leading whitespace is left out of `rest`: it holds no tag, and the answer is
+ * trimmed). Null for any other shape.
  */
-export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
-  // One left-to-right scan. Think blocks first (reasoning may mention "<tool_call>" literally), then calls
-  // in the remaining text.
+export function simpleThoughts(value: string, tags: TagCounts): SplitThoughts | null {
+  if (tags.thinkOpens === 0 && tags.thinkCloses === 0) {
+    return { thoughts: [], rest: value, thinkPairs: 0, thinkUnclosed: false }
+  }
+  const open = tags.firstThinkOpen
+  const close = tags.firstThinkClose
+  if (tags.thinkOpens !== 1 || tags.thinkCloses !== 1 || close < open) return null
+  if (open > 0 && value.slice(0, open).trim() !== '') return null
+  return {
+    thoughts: [value.slice(open + THINK_OPEN.length, close).trim()],
+    rest: value.slice(close + THINK_CLOSE.length),
+    thinkPairs: 1,
+    thinkUnclosed: false,
+  }
+}
+
+/** Every shape: one left-to-right walk, repairing unbalanced and unclosed think tags (with warnings). */
+export function splitThoughts(
+  value: string,
+  tags: TagCounts,
+  index: number,
+  warnings: ParseWarning[],
+): SplitThoughts {
   const thoughts: string[] = []
-  const calls: Call[] = []
   let rest = ''
   let pos = 0
   let thinkPairs = 0
   let thinkUnclosed = false
-  const opens = countOf(value, THINK_OPEN)
-  const closes = countOf(value, THINK_CLOSE)
+  const opens = tags.thinkOpens
+  const closes = tags.thinkCloses
   if (opens !== closes) {
     warnings.push({
       code: 'unbalanced_think',
@@ -129,6 +183,21 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     pos = end
   }
   rest = rest.split(THINK_CLOSE).join('')
+  return { thoughts, rest, thinkPairs, thinkUnclosed }
+}
+
+/**
+ * Split a gpt message into thoughts, calls and answer text.
+ * @param value the message text
+ * @param index the message's index in the conversation (for warnings)
+ * @param warnings receives deviations found
+ */
+export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
+  // Think blocks first (reasoning may mention "<tool_call>" literally), then calls in the remaining text.
+  const tags = scanTags(value)
+  const { thoughts, rest, thinkPairs, thinkUnclosed } =
+    simpleThoughts(value, tags) ?? splitThoughts(value, tags, index, warnings)
+  const calls: Call[] = []
 
   // Calls in the text outside thoughts.
   let answer = ''
@@ -176,9 +245,7 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
   const seedCallPayloads: string[] = []
   const seedCallValues: unknown[] = []
   const blocksAreSeedMatches =
-    allClosed &&
-    countOf(value, CALL_OPEN) === raws.length &&
-    raws.every((r) => r.startsWith('{') && r.endsWith('}'))
+    allClosed && tags.callOpens === raws.length && raws.every((r) => r.startsWith('{') && r.endsWith('}'))
   if (blocksAreSeedMatches) {
     for (const [k, raw] of raws.entries()) {
       seedCallPayloads.push(raw)
@@ -286,16 +353,6 @@ export function firstResponseBody(value: string): string | null {
   const close = value.indexOf(RESPONSE_CLOSE, open + RESPONSE_OPEN.length)
   if (close < 0) return null
   return value.slice(open + RESPONSE_OPEN.length, close)
-}
-
-function countOf(text: string, needle: string): number {
-  let n = 0
-  let at = text.indexOf(needle)
-  while (at >= 0) {
-    n++
-    at = text.indexOf(needle, at + needle.length)
-  }
-  return n
 }
 
 /** Shorten a string for a warning message. */

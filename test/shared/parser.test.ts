@@ -8,6 +8,8 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { seededRandom as rng } from '../../scripts/lib/random.ts'
+import { scanTags, simpleThoughts, splitThoughts } from '../../shared/hermes.ts'
 import { seedCallLength } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
 import { expectGolden } from './golden.ts'
@@ -92,4 +94,60 @@ describe('parseRow never throws', () => {
       expect(JSON.parse(JSON.stringify(trace)).summary.messages).toBe(trace.messages.length)
     })
   }
+})
+
+describe('the think split fast path', () => {
+  // Messages built from the pieces a real message is made of, including tag fragments and stray tags.
+  const PIECES = [
+    '<think>',
+    '</think>',
+    '<tool_call>',
+    '</tool_call>',
+    '{"name": "terminal", "arguments": {"command": "ls"}}',
+    ' ',
+    '\n',
+    '\ufeff',
+    'text',
+    'é',
+    '<',
+    '<t',
+    '</',
+    '<tool_',
+    'call>',
+    'think>',
+  ]
+  const count = (text: string, tag: string) => text.split(tag).length - 1
+
+  it('counts tags like a plain substring count, and gives what the general walk gives wherever it applies', () => {
+    const next = rng(11)
+    let fast = 0
+    for (let n = 0; n < 20000; n++) {
+      const parts: string[] = []
+      const length = Math.floor(next() * 9)
+      for (let k = 0; k < length; k++) parts.push(PIECES[Math.floor(next() * PIECES.length)] as string)
+      const value = parts.join('')
+      const tags = scanTags(value)
+      expect(tags.thinkOpens, value).toBe(count(value, '<think>'))
+      expect(tags.thinkCloses, value).toBe(count(value, '</think>'))
+      expect(tags.callOpens, value).toBe(count(value, '<tool_call>'))
+      expect(tags.firstThinkOpen, value).toBe(value.indexOf('<think>'))
+      expect(tags.firstThinkClose, value).toBe(value.indexOf('</think>'))
+      const simple = simpleThoughts(value, tags)
+      const general = splitThoughts(value, tags, 0, [])
+      if (!simple) continue
+      fast++
+      expect(simple.thoughts, value).toEqual(general.thoughts)
+      expect([simple.thinkPairs, simple.thinkUnclosed], value).toEqual([
+        general.thinkPairs,
+        general.thinkUnclosed,
+      ])
+      // The outside text loses only the whitespace before the think block.
+      const prefix = general.rest.slice(0, general.rest.length - simple.rest.length)
+      expect(prefix + simple.rest, value).toBe(general.rest)
+      expect(prefix.trim(), value).toBe('')
+    }
+    // Both paths are exercised.
+    expect(fast).toBeGreaterThan(2000)
+    expect(fast).toBeLessThan(19000)
+  })
 })
