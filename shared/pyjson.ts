@@ -126,8 +126,23 @@ export class PyInt {
  * one space per `,`/`:` separator and writes every other non-ASCII code unit (and DEL) as a 6-char `\uXXXX`.
  */
 export function pyJsonDumpsLength(value: unknown): number {
+  return dumpsLength(value, walk(value).separators)
+}
+
+/**
+ * `len(json.dumps(json.loads(text)))` from `value`, what `JSON.parse(text)` gave, or null when Python's round trip
+ * may differ from it: `text` has a float or huge-int token (see `hasPythonOnlyNumbers`, checked only when the
+ * value holds a number at all).
+ */
+export function pyJsonDumpsLengthOf(text: string, value: unknown): number | null {
+  const shape = walk(value)
+  if (shape.numbers && hasPythonOnlyNumbers(text)) return null
+  return dumpsLength(value, shape.separators)
+}
+
+function dumpsLength(value: unknown, separators: number): number {
   const json = JSON.stringify(value) ?? 'null'
-  let extra = separators(value)
+  let extra = separators
   if (WIDE_CHAR.test(json)) extra += 5 * json.replace(ASCII_RUN, '').length
   return json.length + extra
 }
@@ -136,21 +151,29 @@ const WIDE_CHAR = /[\u007f-\uffff]/
 // biome-ignore lint/suspicious/noControlCharactersInRegex: every ASCII code unit, controls included
 const ASCII_RUN = /[\u0000-\u007e]+/g
 
-/** Number of `, ` and `: ` separators Python writes for a value (one more character each than JSON.stringify). */
-function separators(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0
-  let n = 0
-  if (Array.isArray(value)) {
-    if (value.length > 1) n += value.length - 1
-    for (const item of value) n += separators(item)
-    return n
+/**
+ * The `, ` and `: ` separators Python writes for a value (one more character each than JSON.stringify), and
+ * whether it holds a number.
+ */
+function walk(value: unknown): { separators: number; numbers: boolean } {
+  const shape = { separators: 0, numbers: false }
+  const visit = (v: unknown): void => {
+    if (typeof v === 'number') shape.numbers = true
+    if (v === null || typeof v !== 'object') return
+    if (Array.isArray(v)) {
+      if (v.length > 1) shape.separators += v.length - 1
+      for (const item of v) visit(item)
+      return
+    }
+    let entries = 0
+    for (const key in v) {
+      entries++
+      visit((v as Record<string, unknown>)[key])
+    }
+    shape.separators += entries + (entries > 1 ? entries - 1 : 0)
   }
-  let entries = 0
-  for (const key in value) {
-    entries++
-    n += separators((value as Record<string, unknown>)[key])
-  }
-  return n + entries + (entries > 1 ? entries - 1 : 0)
+  visit(value)
+  return shape
 }
 
 /** Length in code points (Python `len`) of a string. */

@@ -3,7 +3,14 @@
  * (`len(json.dumps(v))`), and the fast length path against the full serialiser.
  */
 import { describe, expect, it } from 'vitest'
-import { parseJsonPy, pyFloatRepr, pyJsonDumps, pyJsonDumpsLength, pyLen } from '../../shared/pyjson.ts'
+import {
+  parseJsonPy,
+  pyFloatRepr,
+  pyJsonDumps,
+  pyJsonDumpsLength,
+  pyJsonDumpsLengthOf,
+  pyLen,
+} from '../../shared/pyjson.ts'
 
 const CASES: [unknown, number][] = [
   [
@@ -35,6 +42,22 @@ describe('pyjson', () => {
       expect(pyJsonDumpsLength(value)).toBe(pythonLength)
     })
   }
+
+  it('measures from the JSON.parse value unless the text has a float or huge-int token', () => {
+    // Lengths are Python's: len(json.dumps(json.loads(text))).
+    const cases: [string, number | null][] = [
+      ['{"a": 1}', 8],
+      ['{"a":1,"b":[2,3]}', 21],
+      ['{"a": "1.0, 2e5"}', 17], // number-like text inside a string: no number in the value
+      ['{"a": 1.0}', null], // Python keeps 1.0; the JS value is 1
+      ['[12345678901234567890]', null],
+      ['{"a": "é"}', 15],
+    ]
+    for (const [text, expected] of cases) {
+      expect(pyJsonDumpsLengthOf(text, JSON.parse(text)), text).toBe(expected)
+      if (expected !== null) expect(pyLen(pyJsonDumps(parseJsonPy(text))), text).toBe(expected)
+    }
+  })
 
   it('writes Python separators and ASCII escapes', () => {
     expect(pyJsonDumps({ a: [1, 'é'], b: null })).toBe('{"a": [1, "\\u00e9"], "b": null}')

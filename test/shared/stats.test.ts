@@ -114,3 +114,38 @@ describe('stats definitions on the fixtures', () => {
     expect(d.p50).toBeLessThanOrEqual(d.p90)
   })
 })
+
+describe('think words', () => {
+  // Expected: Python's len(t.split()) of each thought as the parser keeps it (JavaScript's trim(), which also
+  // strips U+FEFF), computed with python3 when this test was written.
+  const cases: [string, number][] = [
+    ['one two  three', 3],
+    ['a\x1cb\x1dc\x1ed\x1fe', 5],
+    ['x\x85y\xa0z', 3],
+    ['p\ufeffq \ufeff', 1],
+    ['\u3000w\u2028v\u2029u\u202ft\u205fs\u1680r\u2000q\u200ap', 8],
+    ['\ufeffbom', 1],
+    ['tab\tvt\x0bff\x0ccr\rlf\nend', 6],
+    [`${'word '.repeat(5000)}é`, 5001],
+    [Array(30000).fill('lorem').join(' '), 30000],
+    ['ab '.repeat(400000), 400000], // longer than the byte path's scratch cap
+  ]
+  it.each(cases.map(([text, words], i) => [i, text, words] as const))(
+    'case %i counts like Python str.split',
+    (_i, text, words) => {
+      const row = {
+        id: 'w',
+        conversations: [
+          { from: 'system', value: 'sys' },
+          { from: 'human', value: 'task' },
+          { from: 'gpt', value: `<think>${text}</think>\nanswer` },
+        ],
+        tools: '[]',
+        category: 'c',
+        subcategory: 's',
+        task: 't',
+      }
+      expect(statsFromRows([row], { ...META, rowsTotal: 1 }).totals.thinkWords).toBe(words)
+    },
+  )
+})
