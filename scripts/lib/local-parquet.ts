@@ -79,15 +79,35 @@ export interface RowSlice {
   rows: Record<string, unknown>[]
 }
 
+/** Options of `streamRowBatches` and `streamRowSlices`. */
+export interface StreamOptions {
+  /** Decoded bytes per slice (`planSlices`); default `DEFAULT_SLICE_BUDGET`. */
+  budgetBytes?: number
+  /** Rows [start, end) only; default every row. */
+  range?: RowRange
+}
+
+/** Rows a batch holds at most (a batch never crosses a slice either). */
+export const BATCH_ROWS = 32
+
+/** One batch of rows; `sliceEnd`: the batch ends a slice of `planSlices`. */
+export interface RowBatch extends RowSlice {
+  sliceEnd: boolean
+}
+
 /**
- * Yield the file's rows slice by slice (each within `budgetBytes` decoded), from one sequential scan page by page
- * (shared/parquet-pages.ts): one decoded page per leaf column at a time, never a whole column chunk, and no page
- * map needed for a file without a page index. At most one slice of rows is alive at once.
+ * Yield the file's rows in batches of at most `BATCH_ROWS` rows, each inside one slice of `budgetBytes` decoded,
+ * from one sequential scan page by page (shared/parquet-pages.ts): one decoded page per leaf column at a time,
+ * never a whole column chunk, and no page map needed for a file without a page index.
+ *
+ * For a consumer that is done with each row once it has seen it (the stats scan): a batch's strings die young, in
+ * V8's young generation, where a whole slice kept alive (~24 MB of strings) outlived the scavenges and was copied to
+ * the old generation first.
  */
-export async function* streamRowSlices(
+export async function* streamRowBatches(
   source: LocalParquet,
-  options: { budgetBytes?: number; range?: RowRange } = {},
-): AsyncGenerator<RowSlice> {
+  options: StreamOptions = {},
+): AsyncGenerator<RowBatch> {
   const all = planSlices(source.metadata, options.budgetBytes ?? DEFAULT_SLICE_BUDGET)
   const within = options.range
   const slices = within
@@ -99,22 +119,46 @@ export async function* streamRowSlices(
   const last = slices[slices.length - 1]
   if (!first || !last) return
   let i = 0
+  let start = first.start
   let rows: Record<string, unknown>[] = []
   const scan = parquetScanRows(
     source.file,
     source.metadata,
     { start: first.start, end: last.end },
-    { batchRows: 256 },
+    { batchRows: BATCH_ROWS },
   )
   for await (const batch of scan) {
     for (const row of batch) {
       rows.push(row)
-      const range = slices[i] as RowRange
-      if (range.start + rows.length === range.end) {
-        yield { range, rows }
+      const end = start + rows.length
+      const sliceEnd = end === (slices[i] as RowRange).end
+      if (sliceEnd || rows.length === BATCH_ROWS) {
+        yield { range: { start, end }, rows, sliceEnd }
         rows = []
-        i++
+        start = end
+        if (sliceEnd) i++
       }
+    }
+  }
+}
+
+/**
+ * Yield the file's rows slice by slice (each within `budgetBytes` decoded), from the scan of `streamRowBatches`.
+ * At most one slice of rows is alive at once.
+ */
+export async function* streamRowSlices(
+  source: LocalParquet,
+  options: StreamOptions = {},
+): AsyncGenerator<RowSlice> {
+  let rows: Record<string, unknown>[] = []
+  let start = -1
+  for await (const batch of streamRowBatches(source, options)) {
+    if (start < 0) start = batch.range.start
+    for (const row of batch.rows) rows.push(row)
+    if (batch.sliceEnd) {
+      yield { range: { start, end: batch.range.end }, rows }
+      rows = []
+      start = -1
     }
   }
 }

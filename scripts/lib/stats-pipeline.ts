@@ -8,7 +8,7 @@ import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
 import { parseRow, type RowContext } from '../../shared/trace.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'
 import { datasetDirRevision, readDatasetDir } from './dataset-dir.ts'
-import { openLocalParquet, streamRowSlices } from './local-parquet.ts'
+import { openLocalParquet, streamRowBatches } from './local-parquet.ts'
 import { createProgress } from './progress.ts'
 import { defaultThreads, planThreadRanges, statsOnThreads } from './stats-threads.ts'
 
@@ -51,9 +51,9 @@ export async function statsFromParquetFile(path: string, options: FileStatsOptio
     )
   } else {
     const partial = emptyStats({ ...context, rowsTotal: source.rows })
-    for await (const slice of streamRowSlices(source, { budgetBytes })) {
-      for (const row of slice.rows) statsAddRow(partial, parseRow(row, context, { lazyContent: true }))
-      progress.update(slice.range.end)
+    for await (const batch of streamRowBatches(source, { budgetBytes })) {
+      for (const row of batch.rows) statsAddRow(partial, parseRow(row, context, { lazyContent: true }))
+      progress.update(batch.range.end)
     }
     stats = finalizeStats(partial)
   }
