@@ -8,6 +8,7 @@
  */
 
 import { isRecord, tryParseJson } from './json.ts'
+import { type PayloadScan, scanCallPayload } from './payload-scan.ts'
 import type { Call, ParseWarning } from './types.ts'
 
 /** The name tutorial-compatible counting gives a call whose payload is not valid JSON. */
@@ -25,8 +26,13 @@ export interface ParsedGpt {
   seedCallNames: string[]
   /** Tutorial counting: the matched payloads, for call-length metrics. */
   seedCallPayloads: string[]
-  /** The payloads' JSON values (undefined when invalid), parsed once for every use. */
+  /** The payloads' JSON values (undefined when invalid or not parsed), parsed once for every use. */
   seedCallValues: unknown[]
+  /**
+   * Statistics mode: the payloads' tutorial lengths where the scan read them without parsing
+   * (shared/payload-scan.ts); undefined where the length comes from the value.
+   */
+  seedCallLengths: (number | undefined)[]
   /** Tutorial counting: number of `<think>(.*?)</think>` matches. */
   seedThinkCount: number
 }
@@ -103,7 +109,10 @@ export function scanTags(value: string): TagCounts {
 /** Thoughts and the text outside them. */
 interface SplitThoughts {
   thoughts: string[]
+  /** The text outside the thoughts: `base.slice(restAt)` (a scan reads `base`, unsliced, faster). */
   rest: string
+  base: string
+  restAt: number
   thinkPairs: number
   thinkUnclosed: boolean
 }
@@ -116,7 +125,7 @@ interface SplitThoughts {
  */
 export function simpleThoughts(value: string, tags: TagCounts): SplitThoughts | null {
   if (tags.thinkOpens === 0 && tags.thinkCloses === 0) {
-    return { thoughts: [], rest: value, thinkPairs: 0, thinkUnclosed: false }
+    return { thoughts: [], rest: value, base: value, restAt: 0, thinkPairs: 0, thinkUnclosed: false }
   }
   const open = tags.firstThinkOpen
   const close = tags.firstThinkClose
@@ -125,6 +134,8 @@ export function simpleThoughts(value: string, tags: TagCounts): SplitThoughts | 
   return {
     thoughts: [value.slice(open + THINK_OPEN.length, close).trim()],
     rest: value.slice(close + THINK_CLOSE.length),
+    base: value,
+    restAt: close + THINK_CLOSE.length,
     thinkPairs: 1,
     thinkUnclosed: false,
   }
@@ -183,7 +194,7 @@ export function splitThoughts(
     pos = end
   }
   rest = rest.split(THINK_CLOSE).join('')
-  return { thoughts, rest, thinkPairs, thinkUnclosed }
+  return { thoughts, rest, base: rest, restAt: 0, thinkPairs, thinkUnclosed }
 }
 
 /**
@@ -191,11 +202,17 @@ export function splitThoughts(
  * @param value the message text
  * @param index the message's index in the conversation (for warnings)
  * @param warnings receives deviations found
+ * @param lazy statistics mode: payloads the scan reads are not parsed (their calls' `arguments` are null)
  */
-export function parseGptMessage(value: string, index: number, warnings: ParseWarning[]): ParsedGpt {
+export function parseGptMessage(
+  value: string,
+  index: number,
+  warnings: ParseWarning[],
+  lazy = false,
+): ParsedGpt {
   // Think blocks first (reasoning may mention "<tool_call>" literally), then calls in the remaining text.
   const tags = scanTags(value)
-  const { thoughts, rest, thinkPairs, thinkUnclosed } =
+  const { thoughts, rest, base, restAt, thinkPairs, thinkUnclosed } =
     simpleThoughts(value, tags) ?? splitThoughts(value, tags, index, warnings)
   const calls: Call[] = []
 
@@ -205,6 +222,7 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
   let allClosed = true
   const raws: string[] = []
   const values: unknown[] = []
+  const scans: (PayloadScan | null)[] = []
   while (cpos < rest.length) {
     const open = rest.indexOf(CALL_OPEN, cpos)
     if (open < 0) {
@@ -223,10 +241,16 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
         detail: '<tool_call> without </tool_call>',
       })
     }
-    const parsed = tryParseJson(raw)
+    const scan = lazy
+      ? scanCallPayload(base, restAt + bodyStart, restAt + (close < 0 ? rest.length : close))
+      : null
+    const parsed = scan ? undefined : tryParseJson(raw)
     raws.push(raw)
     values.push(parsed)
-    const call = parseCallPayload(raw, parsed)
+    scans.push(scan)
+    const call: Call = scan
+      ? { name: scan.name, arguments: null, malformed: false, raw }
+      : parseCallPayload(raw, parsed)
     if (call.malformed) {
       warnings.push({
         code: 'malformed_call',
@@ -244,22 +268,26 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
   const seedCallNames: string[] = []
   const seedCallPayloads: string[] = []
   const seedCallValues: unknown[] = []
+  const seedCallLengths: (number | undefined)[] = []
+  const addSeedCall = (payload: string, parsed: unknown, scan: PayloadScan | null | undefined) => {
+    seedCallPayloads.push(payload)
+    seedCallValues.push(parsed)
+    seedCallNames.push(scan ? scan.name : seedCallName(parsed))
+    seedCallLengths.push(scan ? scan.length : undefined)
+  }
   const blocksAreSeedMatches =
     allClosed && tags.callOpens === raws.length && raws.every((r) => r.startsWith('{') && r.endsWith('}'))
   if (blocksAreSeedMatches) {
     for (const [k, raw] of raws.entries()) {
-      seedCallPayloads.push(raw)
-      seedCallValues.push(values[k])
-      seedCallNames.push(seedCallName(values[k]))
+      addSeedCall(raw, values[k], scans[k])
     }
   } else if (value.includes(CALL_OPEN)) {
     for (const m of value.matchAll(SEED_CALL)) {
       const payload = m[1] as string
       const known = raws.indexOf(payload)
-      const parsed = known >= 0 ? values[known] : tryParseJson(payload)
-      seedCallPayloads.push(payload)
-      seedCallValues.push(parsed)
-      seedCallNames.push(seedCallName(parsed))
+      const scan = known >= 0 ? scans[known] : lazy ? scanCallPayload(payload) : null
+      const parsed = known >= 0 ? values[known] : scan ? undefined : tryParseJson(payload)
+      addSeedCall(payload, parsed, scan)
     }
   }
   const seedThinkCount = !thinkUnclosed ? thinkPairs : (value.match(SEED_THINK)?.length ?? 0)
@@ -270,6 +298,7 @@ export function parseGptMessage(value: string, index: number, warnings: ParseWar
     seedCallNames,
     seedCallPayloads,
     seedCallValues,
+    seedCallLengths,
     seedThinkCount,
   }
 }

@@ -305,7 +305,13 @@ export function statsAddRow(stats: Stats, parsed: ParsedRow): void {
     }
     for (const name of names) bump(s.toolCalls, name)
     const values = seed.callValues[turn] ?? []
+    const lengths = seed.callLengths[turn] ?? []
     for (const [k, payload] of (seed.callPayloads[turn] ?? []).entries()) {
+      const known = lengths[k]
+      if (known !== undefined) {
+        distAdd(stats.lengths.callChars, known)
+        continue
+      }
       if (values[k] === undefined) continue // invalid JSON: no length (the tutorial's json.loads fails)
       const len = seedCallLength(payload, values[k])
       if (len !== null) distAdd(stats.lengths.callChars, len)

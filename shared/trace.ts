@@ -32,8 +32,10 @@ export interface SeedRowData {
   callNames: string[][]
   /** Per gpt turn: matched call payloads. */
   callPayloads: string[][]
-  /** Per gpt turn: the payloads' JSON values (undefined when invalid). */
+  /** Per gpt turn: the payloads' JSON values (undefined when invalid, or when the length below is known). */
   callValues: unknown[][]
+  /** Per gpt turn: tutorial lengths read without parsing (statistics mode); undefined: from the value. */
+  callLengths: (number | undefined)[][]
   /** Per gpt turn: number of `<think>` matches. */
   thinkCounts: number[]
   /** The tutorial's heuristic error flag. */
@@ -119,8 +121,9 @@ function messagesFromColumn(value: unknown, warnings: ParseWarning[]): Message[]
 /** Options of `parseRow`. */
 export interface ParseOptions {
   /**
-   * Statistics mode: tool responses that cannot be failures are not JSON-parsed (their `content` is null).
-   * Summaries and stats are the same as in full mode; the trace is not a complete replay.
+   * Statistics mode: tool responses that cannot be failures are not JSON-parsed (their `content` is null), nor
+   * are call payloads whose name and length a scan reads (their `arguments` are null). Summaries and stats are
+   * the same as in full mode; the trace is not a complete replay.
    */
   lazyContent?: boolean
 }
@@ -145,6 +148,7 @@ export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = 
     callNames: [],
     callPayloads: [],
     callValues: [],
+    callLengths: [],
     thinkCounts: [],
     hasError: false,
   }
@@ -167,7 +171,7 @@ export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = 
   for (const [i, msg] of messages.entries()) {
     if (msg.from === 'gpt') {
       finishStep()
-      const parsed = parseGptMessage(msg.value, i, warnings)
+      const parsed = parseGptMessage(msg.value, i, warnings, options.lazyContent)
       for (const call of parsed.calls) {
         if (callFailureKind(call.name, call.malformed, toolNames) === 'unknown_tool') {
           warnings.push({
@@ -189,6 +193,7 @@ export function parseRow(row: unknown, ctx: RowContext, options: ParseOptions = 
       seed.callNames.push(parsed.seedCallNames)
       seed.callPayloads.push(parsed.seedCallPayloads)
       seed.callValues.push(parsed.seedCallValues)
+      seed.callLengths.push(parsed.seedCallLengths)
       seed.thinkCounts.push(parsed.seedThinkCount)
       current = { step, parsed }
     } else if (msg.from === 'tool') {
