@@ -14,8 +14,12 @@
  * into a released buffer would read garbage and fail the comparison with an independent reader.
  */
 
-/** Buffers are allocated in steps of this many bytes (and powers of two below it), so sizes repeat. */
-const STEP = 256 * 1024
+/**
+ * Buffers are allocated in steps of this many bytes (and powers of two below it), so sizes repeat: the pages of one
+ * column differ by a few hundred KB (3.7 to 4.7 MB in a pyarrow file), and a buffer a little too small for the next
+ * page is no use to it.
+ */
+const STEP = 1024 * 1024
 
 /** The capacity a request of `size` bytes gets: the next power of two up to `STEP`, then the next multiple. */
 export function pooledCapacity(size: number): number {
@@ -50,12 +54,14 @@ export class BufferPool {
   take(size: number): Uint8Array {
     this.counts.taken++
     const capacity = pooledCapacity(size)
-    // The smallest free buffer that fits, so that a small page does not take a large buffer.
+    // The smallest free buffer that fits, and none more than twice the size: a dictionary page of a few KB would
+    // otherwise take the large buffer the next data page needs.
     let best = -1
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i] as ArrayBuffer
       if (
         b.byteLength >= capacity &&
+        b.byteLength <= 2 * capacity &&
         (best < 0 || b.byteLength < (this.free[best] as ArrayBuffer).byteLength)
       ) {
         best = i

@@ -3,13 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { BufferPool, pooledCapacity } from '../../shared/buffer-pool.ts'
 
 describe('BufferPool', () => {
-  it('rounds to powers of two below 256 KiB and to 256 KiB steps above', () => {
+  it('rounds to powers of two below 1 MiB and to 1 MiB steps above', () => {
     expect(pooledCapacity(0)).toBe(0)
     expect(pooledCapacity(1)).toBe(1024)
     expect(pooledCapacity(1025)).toBe(2048)
     expect(pooledCapacity(200_000)).toBe(262_144)
     expect(pooledCapacity(262_145)).toBe(524_288)
-    expect(pooledCapacity(3_900_000)).toBe(15 * 262_144)
+    expect(pooledCapacity(1_048_577)).toBe(2 * 1_048_576)
+    expect(pooledCapacity(3_900_000)).toBe(4 * 1_048_576)
+    expect(pooledCapacity(4_650_000)).toBe(5 * 1_048_576)
   })
 
   it('hands a released buffer to the next request that fits, the smallest that fits first', () => {
@@ -27,6 +29,15 @@ describe('BufferPool', () => {
     expect(large.buffer).toBe(big.buffer)
     expect(pool.take(10).buffer).not.toBe(big.buffer)
     expect(pool.counts).toMatchObject({ taken: 5, reused: 2, released: 2 })
+  })
+
+  it('does not hand a buffer to a request of less than half its size', () => {
+    const pool = new BufferPool(64 * 1024 * 1024)
+    const page = pool.take(4_000_000)
+    pool.release(page)
+    // A small dictionary page gets a buffer of its own; the large one waits for the next large page.
+    expect(pool.take(10_000).buffer).not.toBe(page.buffer)
+    expect(pool.take(3_500_000).buffer).toBe(page.buffer)
   })
 
   it('keeps at most maxFreeBytes idle, preferring large buffers', () => {
