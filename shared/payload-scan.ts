@@ -38,8 +38,14 @@ function hexValue(c: number): number {
   return -1
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: controls end a plain run too
-const SPECIAL = /["\\\u0000-\u001f\u007f-\uffff]/g
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what printable ASCII is not
+const NOT_PLAIN = /[\u0000-\u001f\u007f-\uffff]/g
+
+/** The first `ch` in `text` at or after `from`, or `end` when there is none before `end`. */
+function indexIn(text: string, ch: string, from: number, end: number): number {
+  const at = text.indexOf(ch, from)
+  return at < 0 || at > end ? end : at
+}
 
 class Scanner {
   private readonly text: string
@@ -47,6 +53,13 @@ class Scanner {
   pos: number
   /** The top-level `name` value, once read. */
   name: string | null = null
+  /**
+   * The next `"`, `\` and character that is not printable ASCII (a control, or DEL and up) at or after the
+   * position each was looked for from (`end`: none before it).
+   */
+  private nextQuote = -1
+  private nextBackslash = -1
+  private nextOther = -1
 
   constructor(text: string, start: number, end: number) {
     this.text = text
@@ -114,10 +127,16 @@ class Scanner {
     let i = this.pos + 1
     let length = 2
     while (i < end) {
-      // Printable ASCII counts one each: jump over it natively to the next quote, backslash or other character.
-      SPECIAL.lastIndex = i
-      const at = SPECIAL.test(text) ? SPECIAL.lastIndex - 1 : end
-      length += Math.min(at, end) - i
+      // Printable ASCII counts one each: jump over it natively to the next quote, backslash or character that is
+      // not printable ASCII (each found once and remembered, so the text is searched once for each).
+      if (this.nextQuote < i) this.nextQuote = indexIn(text, '"', i, end)
+      if (this.nextBackslash < i) this.nextBackslash = indexIn(text, '\\', i, end)
+      if (this.nextOther < i) {
+        NOT_PLAIN.lastIndex = i
+        this.nextOther = NOT_PLAIN.test(text) ? Math.min(NOT_PLAIN.lastIndex - 1, end) : end
+      }
+      const at = Math.min(this.nextQuote, this.nextBackslash, this.nextOther)
+      length += at - i
       i = at
       if (i >= end) break
       const c = text.charCodeAt(i)
