@@ -9,7 +9,8 @@
  * The scan is sound, not complete: it answers only for payloads it understands fully, and null for anything else
  * (a float or a 16-digit integer, a duplicate key, a key or name with escapes, a top level that is not an object
  * with a string `name`, invalid JSON, nesting deeper than 64), which then take the `JSON.parse` path. Whatever it
- * answers is what that path gives (tested against it on every payload of the sample and on random texts).
+ * answers is what that path gives: test/shared/payload-scan.test.ts checks it on random texts against that path,
+ * and test/shared/lazy.test.ts checks that statistics mode gives the full parse's stats on the fixtures and a sample.
  */
 
 /** What `scanCallPayload` reads from a payload. */

@@ -25,6 +25,13 @@ export function defaultThreads(metadata?: FileMetaData): number {
   return Math.max(1, Math.min(cores, Math.ceil(bytes / BYTES_PER_THREAD)))
 }
 
+/**
+ * A thread's young generation, in MB: what V8 gives the main thread here (64), where a worker thread gets half by
+ * default. With the smaller one the scan's strings were scavenged twice as often and more of them reached the old
+ * generation: 2 threads took 4.8-5.3 s on the scan bench's 12,000-row file, against 4.5-4.7 s with 64 MB.
+ */
+const YOUNG_MB = 64
+
 /** Ranges per thread when a file has few row groups (small enough to balance, big enough to start cheaply). */
 const RANGES_PER_THREAD = 2
 
@@ -99,7 +106,10 @@ export async function statsOnThreads(
         worker.postMessage({ kind: 'range', index, range } satisfies StatsThreadMessage)
       }
       for (let t = 0; t < running; t++) {
-        const worker = new Worker(entry, { workerData: data })
+        const worker = new Worker(entry, {
+          workerData: data,
+          resourceLimits: { maxYoungGenerationSizeMb: YOUNG_MB },
+        })
         workers.push(worker)
         worker.on('message', (m: StatsThreadMessage) => {
           if (m.kind === 'progress') onRows(m.rows)
