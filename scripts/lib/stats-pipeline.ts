@@ -1,15 +1,15 @@
 /**
  * The stats pipeline of the Node side (the stats CLI `scripts/stats.ts`, the site build, the bench): stream
- * local parquet files in bounded memory, slice by slice, into the same mergeable `Stats` the API computes.
+ * local parquet files in bounded memory, batch by batch, into the same mergeable `Stats` the API computes.
  */
 import { join } from 'node:path'
 import { DEFAULT_DATASET } from '../../shared/dataset.ts'
-import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
-import { parseRow, type RowContext } from '../../shared/trace.ts'
+import type { RowContext } from '../../shared/trace.ts'
 import type { Stats, StatsSet } from '../../shared/types.ts'
 import { datasetDirRevision, readDatasetDir } from './dataset-dir.ts'
-import { openLocalParquet, streamRowBatches } from './local-parquet.ts'
+import { openLocalParquet } from './local-parquet.ts'
 import { createProgress } from './progress.ts'
+import { statsOfRange } from './stats-range.ts'
 import { defaultThreads, planThreadRanges, statsOnThreads } from './stats-threads.ts'
 
 /** Options of `statsFromParquetFile`. */
@@ -17,7 +17,7 @@ export interface FileStatsOptions extends RowContext {
   budgetBytes?: number
   quiet?: boolean
   /**
-   * Worker threads (default: every core, fewer for a small file); 1 scans in this thread. The output is the same
+   * Threads (default: every core, fewer for a small file): this one and N - 1 worker threads. The output is the same
    * for any count.
    */
   threads?: number
@@ -37,26 +37,21 @@ export async function statsFromParquetFile(path: string, options: FileStatsOptio
   // Explicit --threads N is obeyed; by default a small file stays on this thread (a thread's start-up costs more).
   const threads = Math.max(1, wanted ?? defaultThreads(source.metadata))
   const ranges = threads > 1 ? planThreadRanges(source.metadata, threads) : []
-  let stats: Stats
-  if (ranges.length > 1) {
-    let done = 0
-    stats = await statsOnThreads(
-      { path: source.path, context, rowsTotal: source.rows, budgetBytes },
-      ranges,
-      threads,
-      (rows) => {
-        done += rows
-        progress.update(done)
-      },
-    )
-  } else {
-    const partial = emptyStats({ ...context, rowsTotal: source.rows })
-    for await (const batch of streamRowBatches(source, { budgetBytes })) {
-      for (const row of batch.rows) statsAddRow(partial, parseRow(row, context, { lazyContent: true }))
-      progress.update(batch.range.end)
-    }
-    stats = finalizeStats(partial)
+  let done = 0
+  const onRows = (rows: number) => {
+    done += rows
+    progress.update(done)
   }
+  const stats =
+    ranges.length > 1
+      ? await statsOnThreads(
+          source,
+          { path: source.path, context, rowsTotal: source.rows, budgetBytes },
+          ranges,
+          threads,
+          onRows,
+        )
+      : await statsOfRange(source, context, source.rows, { budgetBytes, onRows })
   progress.finish()
   return stats
 }

@@ -1,11 +1,11 @@
 /**
- * One stats thread (a `worker_threads` entry of scripts/lib/stats-threads.ts): opens the file once, then scans each
- * row range it is handed page by page, batch by batch into a finalized `Stats` partial and posts it back as JSON.
+ * One stats thread (a `worker_threads` entry of scripts/lib/stats-threads.ts): opens the file once, says it is
+ * ready, then scans each row range it is handed into a finalized `Stats` partial (scripts/lib/stats-range.ts) and
+ * posts it back as JSON.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
-import { parseRow } from '../../shared/trace.ts'
-import { openLocalParquet, streamRowBatches } from './local-parquet.ts'
+import { openLocalParquet } from './local-parquet.ts'
+import { statsOfRange } from './stats-range.ts'
 import type { StatsThreadData, StatsThreadMessage } from './stats-threads.ts'
 
 const port = parentPort
@@ -16,15 +16,22 @@ const opened = openLocalParquet(data.path)
 port.on('message', async (m: StatsThreadMessage) => {
   if (m.kind !== 'range') return
   try {
-    const source = await opened
-    const stats = emptyStats({ ...data.context, rowsTotal: data.rowsTotal })
-    for await (const batch of streamRowBatches(source, { budgetBytes: data.budgetBytes, range: m.range })) {
-      for (const row of batch.rows) statsAddRow(stats, parseRow(row, data.context, { lazyContent: true }))
-      port.postMessage({ kind: 'progress', rows: batch.rows.length } satisfies StatsThreadMessage)
-    }
-    const statsJson = JSON.stringify(finalizeStats(stats))
-    port.postMessage({ kind: 'done', index: m.index, statsJson } satisfies StatsThreadMessage)
+    const stats = await statsOfRange(await opened, data.context, data.rowsTotal, {
+      budgetBytes: data.budgetBytes,
+      range: m.range,
+      onRows: (rows) => port.postMessage({ kind: 'progress', rows } satisfies StatsThreadMessage),
+    })
+    port.postMessage({
+      kind: 'done',
+      index: m.index,
+      statsJson: JSON.stringify(stats),
+    } satisfies StatsThreadMessage)
   } catch (err) {
     port.postMessage({ kind: 'failed', error: (err as Error).message } satisfies StatsThreadMessage)
   }
 })
+
+opened.then(
+  () => port.postMessage({ kind: 'ready' } satisfies StatsThreadMessage),
+  (err: Error) => port.postMessage({ kind: 'failed', error: err.message } satisfies StatsThreadMessage),
+)

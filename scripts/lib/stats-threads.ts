@@ -10,6 +10,8 @@ import { type FileMetaData, parquetRowGroups, type RowRange } from '../../shared
 import { mergeStats, statsFromJson } from '../../shared/stats.ts'
 import type { RowContext } from '../../shared/trace.ts'
 import type { Stats } from '../../shared/types.ts'
+import type { LocalParquet } from './local-parquet.ts'
+import { statsOfRange } from './stats-range.ts'
 
 /** Decoded bytes worth a thread of their own (a thread's start-up, module loading included, is ~0.2 s of CPU). */
 const BYTES_PER_THREAD = 32 * 2 ** 20
@@ -69,16 +71,20 @@ export interface StatsThreadData {
 
 /** Messages between the scan and its threads. */
 export type StatsThreadMessage =
+  | { kind: 'ready' }
   | { kind: 'range'; index: number; range: RowRange }
   | { kind: 'done'; index: number; statsJson: string }
   | { kind: 'progress'; rows: number }
   | { kind: 'failed'; error: string }
 
 /**
- * Scan `ranges` of the file on `threads` worker threads and merge the partials (in range order). `onRows` is
- * called with the number of rows each progress report adds.
+ * Scan `ranges` of the opened file `source` on `threads` threads, this one and `threads - 1` worker threads, and
+ * merge the partials (in range order). The ranges go out one at a time from one queue: to this thread at once,
+ * to each worker thread when it is ready (its start-up takes a few hundred ms) and whenever it is done with one.
+ * `onRows` is called with the number of rows each progress report adds.
  */
 export async function statsOnThreads(
+  source: LocalParquet,
   data: StatsThreadData,
   ranges: RowRange[],
   threads: number,
@@ -91,8 +97,9 @@ export async function statsOnThreads(
   const finished = new Set<Worker>()
   const entry = new URL('./stats-thread.ts', import.meta.url)
   try {
-    await new Promise<void>((resolve, reject) => {
-      let running = Math.min(threads, ranges.length)
+    const helpers = new Promise<void>((resolve, reject) => {
+      let running = Math.min(threads - 1, ranges.length - 1)
+      if (running <= 0) return resolve()
       const handOut = (worker: Worker) => {
         const index = next++
         const range = ranges[index]
@@ -114,6 +121,7 @@ export async function statsOnThreads(
         worker.on('message', (m: StatsThreadMessage) => {
           if (m.kind === 'progress') onRows(m.rows)
           else if (m.kind === 'failed') reject(new Error(m.error))
+          else if (m.kind === 'ready') handOut(worker)
           else if (m.kind === 'done') {
             const stats = statsFromJson(m.statsJson)
             if (!stats) return reject(new Error(`thread returned unreadable stats for range ${m.index}`))
@@ -125,9 +133,19 @@ export async function statsOnThreads(
         worker.on('exit', (code) => {
           if (!finished.has(worker)) reject(new Error(`stats thread stopped early (exit code ${code})`))
         })
-        handOut(worker)
       }
     })
+    const here = (async () => {
+      for (let index = next++; index < ranges.length; index = next++) {
+        partials[index] = await statsOfRange(source, data.context, data.rowsTotal, {
+          budgetBytes: data.budgetBytes,
+          range: ranges[index],
+          onRows,
+          yieldToEvents: true,
+        })
+      }
+    })()
+    await Promise.all([helpers, here])
   } finally {
     await Promise.all(workers.map((w) => w.terminate()))
   }
