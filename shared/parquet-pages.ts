@@ -1174,6 +1174,9 @@ export async function* parquetScanRows(
   yield* scanRows(file, metadata, range, options, false)
 }
 
+/** Rows a range read decodes at a time (see `parquetReadRange`). */
+const RANGE_BATCH_ROWS = 16
+
 /**
  * Read rows [start, end) as objects equal to hyparquet's `parquetReadObjects`: only the pages that hold them
  * (plus each chunk's dictionary page), found through the offset index or a page map, each chunk's selected pages
@@ -1186,7 +1189,16 @@ export async function parquetReadRange(
   options: ScanOptions = {},
 ): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = []
-  for await (const batch of scanRows(file, metadata, range, { batchRows: Infinity, ...options }, true)) {
+  // The pages are fetched together, but decompressed and taken 16 rows at a time: each page's buffer goes back to
+  // the pool before the range's later pages need one (all at once, a 5 MB slice's pages overflowed the pool's
+  // 8 MB of idle buffers when they came back, and the next read allocated them again: 153 of 659 reused).
+  for await (const batch of scanRows(
+    file,
+    metadata,
+    range,
+    { batchRows: RANGE_BATCH_ROWS, ...options },
+    true,
+  )) {
     for (const row of batch) rows.push(row)
   }
   return rows
@@ -1250,7 +1262,7 @@ async function* scanRows(
             cursor.take(Math.min(complete, row - cursor.row), false)
           }
           // One more page only when no complete row is buffered: memory stays at one page per leaf (a range
-          // read, `together`, buffers its whole range instead).
+          // read, `together`, loads pages until its batch of rows is complete).
           let complete = cursor.completeRows()
           while ((together ? complete < want : complete === 0) && !cursor.done) {
             await cursor.load()
