@@ -74,6 +74,9 @@ export async function benchSliceCpu(file: string): Promise<Record<string, unknow
       `${first.textMB.toFixed(0)} MB of row text; process.cpuUsage() user+system, ${REPEAT} fresh processes per checkout`,
   )
   say(
+    '  file reads: one positional read per request through one descriptor, for both checkouts (bench/slice-cpu.ts)',
+  )
+  say(
     `  ${''.padEnd(48)} ${'min ms/MB'.padStart(10)} ${'median'.padStart(10)}   median read / parse+stats+JSON ms/MB`,
   )
   const perMB = (xs: SliceCpuResult[], k: 'msPerMB' | 'readMs' | 'workMs') =>
