@@ -8,8 +8,9 @@
  *
  * Flags: --file F --config C | --dataset-dir D; --dataset NAME (default the real repo id), --revision SHA
  * (default: derived from the directory's content, or "local"), --budget-mb N (decoded bytes per slice),
- * --sample (label the output as the generated sample; automatic with a sample card), --threads N (worker
- * threads; default every core, fewer for a small file; the output is byte-identical for any N), --quiet, --pretty, --help.
+ * --sample (label the output as the generated sample; automatic with a sample card), --threads N (this thread and
+ * N - 1 worker threads; default every core, fewer for a small file; the output is byte-identical for any N), --quiet,
+ * --pretty, --help.
  */
 import { useCompileCache } from './lib/compile-cache.ts'
 

@@ -799,22 +799,17 @@ class LeafCursor {
   private dictionarySource: (() => Promise<RawPage>) | undefined
 
   /**
-   * `firstRow`: the first row starting in the first data page (0 at the start of a chunk). `pool`: decompress the
-   * pages of a string leaf into pooled buffers, each given back once its values are taken; the caller must call
+   * `firstRow`: the first row starting in the first data page (0 at the start of a chunk). The pages of a string
+   * leaf decompress into `PAGE_POOL`'s buffers, each given back once its values are taken; the caller must call
    * `release` when done (the dictionary page and any page not taken to the end go back then).
    */
-  constructor(
-    leaf: Leaf,
-    pages: AsyncIterator<RawPage | DeferredDictionary>,
-    firstRow: number,
-    pool?: BufferPool,
-  ) {
+  constructor(leaf: Leaf, pages: AsyncIterator<RawPage | DeferredDictionary>, firstRow: number) {
     this.leaf = leaf
     this.pages = pages
     this.row = firstRow
     this.lazy = leaf.decoder.type === 'BYTE_ARRAY'
     const into = DECODE_INTO[leaf.decoder.codec as keyof Compressors]
-    this.pool = this.lazy && into ? pool : undefined
+    this.pool = this.lazy && into ? PAGE_POOL : undefined
     const active = this.pool
     if (active && into) {
       const pooledDecode = (input: Uint8Array, length: number) => {
@@ -1222,7 +1217,6 @@ async function* scanRows(
     if (hi <= lo) continue
     const cursors: LeafCursor[] = []
     // String pages are pooled: each goes back once its values are taken, the rest when the group ends (below).
-    const pool = PAGE_POOL
     try {
       for (const { chunk, meta, leaf } of groupLeaves(metadata, tree, g, options.columns)) {
         const flat = leaf.maxRep === 0
@@ -1241,9 +1235,9 @@ async function* scanRows(
         if (map) {
           const pages = selectPages(map.pages, groupRows, lo, hi, flat)
           const firstRow = pages[0]?.firstRow ?? 0
-          cursors.push(new LeafCursor(leaf, locatedPages(file, map, pages, together), firstRow, pool))
+          cursors.push(new LeafCursor(leaf, locatedPages(file, map, pages, together), firstRow))
         } else {
-          cursors.push(new LeafCursor(leaf, walkChunk(file, meta, true, options.headerWindow), 0, pool))
+          cursors.push(new LeafCursor(leaf, walkChunk(file, meta, true, options.headerWindow), 0))
         }
       }
       // Skip to lo, then emit complete rows in batches.

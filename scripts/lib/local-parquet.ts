@@ -88,7 +88,7 @@ export interface StreamOptions {
 }
 
 /** Rows a batch holds at most (a batch never crosses a slice either). */
-export const BATCH_ROWS = 32
+const BATCH_ROWS = 32
 
 /** One batch of rows; `sliceEnd`: the batch ends a slice of `planSlices`. */
 export interface RowBatch extends RowSlice {

@@ -1,7 +1,8 @@
 /**
  * The body of the stats CLI (`scripts/stats.ts`, which documents it): flags, the scan, the JSON on stdout. Loaded by
  * the entry after it has turned on the compile cache (scripts/lib/compile-cache.ts).
- */ import { basename, dirname, join, resolve } from 'node:path'
+ */
+import { basename, dirname, join, resolve } from 'node:path'
 import { DEFAULT_DATASET } from '../../shared/dataset.ts'
 import { DEFAULT_SLICE_BUDGET } from '../../shared/parquet.ts'
 import { flagInt, parseFlags } from './cli-args.ts'
@@ -21,8 +22,8 @@ dataset directory) to stdout; progress goes to stderr.
   --dataset NAME    dataset id to report (default ${DEFAULT_DATASET})
   --revision SHA    revision to report (default: derived from the directory's content, or "local")
   --budget-mb N     decoded megabytes per slice (default ${DEFAULT_SLICE_BUDGET / 2 ** 20})
-  --threads N       worker threads (default: every core, ${defaultThreads()} here, fewer for a small file);
-                    the output is identical for any N
+  --threads N       threads: this one and N - 1 worker threads (default: every core, ${defaultThreads()} here,
+                    fewer for a small file); the output is identical for any N
   --sample          label the output as the generated sample (automatic with a sample card)
   --quiet           no progress on stderr
   --pretty          indented JSON

@@ -4,18 +4,13 @@
  * thread runs it (scripts/lib/stats-threads.ts, scripts/lib/stats-thread.ts, scripts/lib/stats-pipeline.ts).
  */
 
-import type { RowRange } from '../../shared/parquet.ts'
 import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
 import { parseRow, type RowContext } from '../../shared/trace.ts'
 import type { Stats } from '../../shared/types.ts'
-import { type LocalParquet, streamRowBatches } from './local-parquet.ts'
+import { type LocalParquet, type StreamOptions, streamRowBatches } from './local-parquet.ts'
 
-/** Options of `statsOfRange`. */
-export interface RangeScanOptions {
-  /** Rows [start, end) only; default every row. */
-  range?: RowRange
-  /** Decoded bytes per slice (see `streamRowBatches`). */
-  budgetBytes?: number
+/** Options of `statsOfRange`: the range and slice budget of `streamRowBatches`, and: */
+export interface RangeScanOptions extends StreamOptions {
   /** Called with the number of rows of each batch once it is counted. */
   onRows?: (rows: number) => void
   /**
@@ -33,10 +28,7 @@ export async function statsOfRange(
   options: RangeScanOptions = {},
 ): Promise<Stats> {
   const stats = emptyStats({ ...context, rowsTotal })
-  for await (const batch of streamRowBatches(source, {
-    budgetBytes: options.budgetBytes,
-    range: options.range,
-  })) {
+  for await (const batch of streamRowBatches(source, options)) {
     for (const row of batch.rows) statsAddRow(stats, parseRow(row, context, { lazyContent: true }))
     options.onRows?.(batch.rows.length)
     if (options.yieldToEvents) await new Promise((resolve) => setImmediate(resolve))
