@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       '\n## scan: whole commands (ours, the CPython tutorial loop, DuckDB) and in-process lines\n',
     )
-    const { results: r, failures } = benchScan([
+    const { results: r, failures } = await benchScan([
       prepareRowGroupInput(small),
       {
         label: `(b) the ${small ? 'small' : 'full-scale'} sample as generated (hyparquet-writer)`,

@@ -12,7 +12,11 @@
  *   2. `python3 bench/scan_tutorial.py F`: pyarrow + the tutorial's per-row code (bench/tutorial_seed.py);
  *   3. `python3 bench/scan_duckdb.py F`: one DuckDB query, 2 threads; also the query alone (timed inside);
  *   4./5. in-process (bench/scan-inprocess.ts, its own process): JSON.parse of every row's conversations JSON,
- *      hyparquet decoding the whole file, our reader, full parseRow + stats, lazy parseRow + stats.
+ *      hyparquet decoding the whole file, our reader, full parseRow + stats, lazy parseRow + stats;
+ *   6. the machine's ceiling for threads (bench/lib/machine-probe.ts): two copies of the `--threads 1` command
+ *      started together, each timed, in the same round-robin; their median against the command alone gives the
+ *      work two busy threads get done here, in cores. The header also gives the cost of a first write to a
+ *      fresh memory page, which every isolate pays for each page of its heaps.
  * Whole-command lines are wall-clock from spawn to exit (start-up included); python3 is the interpreter itself
  * (`sys.executable`), not a version manager's shim. The repeats run round-robin (ours, CPython, DuckDB, ours, ...)
  * so a change in the machine's load hits every command alike. Next to the wall times, the median CPU seconds
@@ -28,6 +32,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { median } from './lib/checkouts.ts'
+import { firstTouchMicroseconds, runConcurrently } from './lib/machine-probe.ts'
 import { ensureSample, GENERATOR_VERSION } from './lib/sample-cache.ts'
 import type { InProcessPass, InProcessResult } from './scan-inprocess.ts'
 
@@ -155,14 +160,16 @@ const row = (label: string, a: string, b: string, c = '', d = '') =>
 
 /** A whole command of the table, run REPEAT times. */
 interface Command {
-  key: 'ours1' | 'oursAll' | 'cpython' | 'duckdb'
+  key: 'ours1' | 'oursAll' | 'cpython' | 'duckdb' | 'pair'
   label: string
   command: string
   args: string[]
 }
 
 /** Run the scan bench over `inputs`; prints its tables and returns the numbers and any check failures. */
-export function benchScan(inputs: ScanInput[]): { results: Record<string, unknown>; failures: string[] } {
+export async function benchScan(
+  inputs: ScanInput[],
+): Promise<{ results: Record<string, unknown>; failures: string[] }> {
   const python = pythonExecutable()
   const cores = availableParallelism()
   const threads = statsCliHasThreads()
@@ -174,6 +181,14 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
       .join(' ')
   say(`  machine: ${cores} cores, load average at start ${load()} (shared with other work: see the load)`)
   say(`  stats CLI --threads: ${threads ? 'on main' : 'n/a (flag not yet on main)'}`)
+  const touchUs = firstTouchMicroseconds(process.execPath)
+  say(
+    `  first write to a fresh 4 KiB memory page (256 MiB, in a child node): ${
+      touchUs === null
+        ? 'n/a (the probe failed)'
+        : `${fmt(touchUs, 1)} µs, ${fmt((touchUs * 65536) / 1e3, 0)} ms in all`
+    }`,
+  )
   const check = spawnSync(python, [join(ROOT, 'bench/scan_tutorial.py'), '--check', ROOT], {
     encoding: 'utf8',
   })
@@ -226,6 +241,12 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
         args: [join(ROOT, 'bench/scan_duckdb.py'), input.file],
       },
     )
+    commands.push({
+      key: 'pair',
+      label: `6. two "--threads 1" commands started together (each)`,
+      command: node,
+      args: threads ? stats(['--threads', '1']) : stats([]),
+    })
     // Round-robin repeats; a command that fails once is not run again (its line says why).
     const seconds: Partial<Record<Command['key'], number[]>> = {}
     const cpuSeconds: Partial<Record<Command['key'], number[]>> = {}
@@ -234,6 +255,17 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
     for (let r = 0; r < REPEAT; r++) {
       for (const c of commands) {
         if (errors[c.key]) continue
+        if (c.key === 'pair') {
+          const pair = await runConcurrently(c.command, c.args, 2, ROOT)
+          if (pair.error) {
+            errors[c.key] = pair.error
+            failures.push(`${input.label}: ${c.label} failed (${pair.error})`)
+            continue
+          }
+          seconds[c.key] = [...(seconds[c.key] ?? []), ...pair.seconds]
+          outputs[c.key] = [...(outputs[c.key] ?? []), ...pair.stdout]
+          continue
+        }
         const run = runTimed(c.command, c.args)
         if (run.error) {
           errors[c.key] = run.error
@@ -272,8 +304,9 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
       xs?.length
         ? row(label, fmt(min(xs)), fmt(median(xs)), cpu?.length ? fmt(median(cpu)) : '', note)
         : row(label, 'n/a', 'n/a', '', note)
+    const failedNote = (c: Command) => (errors[c.key] ? `FAILED (${errors[c.key]})` : '')
     for (const c of commands)
-      line(c.label, seconds[c.key], errors[c.key] ? `FAILED (${errors[c.key]})` : '', cpuSeconds[c.key])
+      if (c.key !== 'pair') line(c.label, seconds[c.key], failedNote(c), cpuSeconds[c.key])
     if (!threads) line('1. ours: stats CLI --threads 1 / --threads N', null, 'n/a (flag not yet on main)')
     line('3. DuckDB query alone (timed inside each of those runs)', duckQuery)
     const pass = (k: keyof InProcessPass) => inproc?.passes.map((p) => p[k]) ?? null
@@ -282,6 +315,7 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
     line('4. our reader: streamRowSlices wait (in-process)', pass('reader'))
     line('5. full parseRow + statsAddRow (in-process)', pass('fullParse'))
     line("5. lazy parseRow + statsAddRow: the CLI's per-row work", pass('lazyStats'))
+    for (const c of commands) if (c.key === 'pair') line(c.label, seconds[c.key], failedNote(c))
 
     const med = (k: Command['key']) => (seconds[k]?.length ? median(seconds[k]) : null)
     const why = (k: Command['key']) =>
@@ -305,12 +339,25 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
     ratioLine('ours(all cores) / CPython', 'oursAll', 'cpython', '>= 5x faster', (v) => v <= 0.2)
     ratioLine('ours(1 thread) / DuckDB whole command', 'ours1', 'duckdb', '<= 1.5', (v) => v <= 1.5)
     ratioLine('ours(all cores) / DuckDB whole command', 'oursAll', 'duckdb', '<= 1.5', (v) => v <= 1.5)
+    const alone = med('ours1')
+    const together = med('pair')
+    const cores2 = alone !== null && together !== null ? (2 * alone) / together : null
+    row(
+      'two busy threads, in cores: 2 x (1. --threads 1) / (6.)',
+      cores2 === null ? 'n/a' : fmt(cores2, 2),
+      '',
+      '',
+      `of 2: what --threads ${cores} can get from this machine at best`,
+    )
+    const solo = outputs.ours1?.[0]
+    if (solo !== undefined && (outputs.pair ?? []).some((o) => o !== solo))
+      failures.push(`${input.label}: a copy of 6. printed a Stats document different from 1.'s`)
 
     // The four numbers side by side, from the first run of each command (every later run must print the same).
     const heads: [string, Headline][] = []
     for (const c of commands) {
       const outs = outputs[c.key]
-      if (!outs?.length) continue
+      if (!outs?.length || c.key === 'pair') continue
       const parse = (o: string): Headline =>
         c.key === 'ours1' || c.key === 'oursAll' ? oursHeadline(o) : (JSON.parse(o) as Headline)
       const first = parse(outs[0] as string)
@@ -342,7 +389,7 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
       )
     }
     const reference = heads.find(([name]) => name === 'CPython tutorial loop')?.[1]
-    let agree = heads.length === commands.length && reference !== undefined
+    let agree = heads.length === commands.filter((c) => c.key !== 'pair').length && reference !== undefined
     for (const [name, h] of heads) {
       if (!reference || h === reference) continue
       const differ = HEADLINE_INTS.filter((k) => h[k] !== reference[k])
@@ -374,11 +421,13 @@ export function benchScan(inputs: ScanInput[]): { results: Record<string, unknow
       seconds,
       cpuSeconds,
       errors,
+      twoThreadCores: cores2,
       duckdbQuerySeconds: duckQuery,
       inProcess: inproc?.passes,
       headline: Object.fromEntries(heads),
     }
   }
   say(`  load average at end ${load()}`)
+  results.firstTouchMicroseconds = touchUs
   return { results, failures }
 }
