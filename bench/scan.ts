@@ -32,7 +32,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { median } from './lib/checkouts.ts'
-import { firstTouchMicroseconds, runConcurrently } from './lib/machine-probe.ts'
+import { FIRST_TOUCH_PAGES, firstTouchMicroseconds, runConcurrently } from './lib/machine-probe.ts'
 import { ensureSample, GENERATOR_VERSION } from './lib/sample-cache.ts'
 import type { InProcessPass, InProcessResult } from './scan-inprocess.ts'
 
@@ -160,7 +160,7 @@ const row = (label: string, a: string, b: string, c = '', d = '') =>
 
 /** A whole command of the table, run REPEAT times. */
 interface Command {
-  key: 'ours1' | 'oursAll' | 'cpython' | 'duckdb' | 'pair'
+  key: 'ours1' | 'oursAll' | 'cpython' | 'duckdb'
   label: string
   command: string
   args: string[]
@@ -186,7 +186,7 @@ export async function benchScan(
     `  first write to a fresh 4 KiB memory page (256 MiB, in a child node): ${
       touchUs === null
         ? 'n/a (the probe failed)'
-        : `${fmt(touchUs, 1)} µs, ${fmt((touchUs * 65536) / 1e3, 0)} ms in all`
+        : `${fmt(touchUs, 1)} µs, ${fmt((touchUs * FIRST_TOUCH_PAGES) / 1e3, 0)} ms in all`
     }`,
   )
   const check = spawnSync(python, [join(ROOT, 'bench/scan_tutorial.py'), '--check', ROOT], {
@@ -241,12 +241,13 @@ export async function benchScan(
         args: [join(ROOT, 'bench/scan_duckdb.py'), input.file],
       },
     )
-    commands.push({
-      key: 'pair',
-      label: `6. two "--threads 1" commands started together (each)`,
-      command: node,
-      args: threads ? stats(['--threads', '1']) : stats([]),
-    })
+    // Line 6: the one-thread command twice at once, after each round of the others.
+    const solo = commands.find((c) => c.key === 'ours1')
+    if (!solo) throw new Error('the scan bench lost its one-thread command')
+    const pairLabel = `6. two "--threads 1" commands started together (each)`
+    const pairSeconds: number[] = []
+    const pairOutputs: string[] = []
+    let pairError: string | undefined
     // Round-robin repeats; a command that fails once is not run again (its line says why).
     const seconds: Partial<Record<Command['key'], number[]>> = {}
     const cpuSeconds: Partial<Record<Command['key'], number[]>> = {}
@@ -255,17 +256,6 @@ export async function benchScan(
     for (let r = 0; r < REPEAT; r++) {
       for (const c of commands) {
         if (errors[c.key]) continue
-        if (c.key === 'pair') {
-          const pair = await runConcurrently(c.command, c.args, 2, ROOT)
-          if (pair.error) {
-            errors[c.key] = pair.error
-            failures.push(`${input.label}: ${c.label} failed (${pair.error})`)
-            continue
-          }
-          seconds[c.key] = [...(seconds[c.key] ?? []), ...pair.seconds]
-          outputs[c.key] = [...(outputs[c.key] ?? []), ...pair.stdout]
-          continue
-        }
         const run = runTimed(c.command, c.args)
         if (run.error) {
           errors[c.key] = run.error
@@ -275,6 +265,15 @@ export async function benchScan(
         seconds[c.key] = [...(seconds[c.key] ?? []), run.seconds]
         if (run.cpuSeconds !== null) cpuSeconds[c.key] = [...(cpuSeconds[c.key] ?? []), run.cpuSeconds]
         outputs[c.key] = [...(outputs[c.key] ?? []), run.stdout]
+      }
+      if (pairError) continue
+      const pair = await runConcurrently(solo.command, solo.args, 2, ROOT)
+      if (pair.error) {
+        pairError = pair.error
+        failures.push(`${input.label}: ${pairLabel} failed (${pair.error})`)
+      } else {
+        pairSeconds.push(...pair.seconds)
+        pairOutputs.push(...pair.stdout)
       }
     }
     const inprocRun = runTimed(node, [
@@ -304,9 +303,8 @@ export async function benchScan(
       xs?.length
         ? row(label, fmt(min(xs)), fmt(median(xs)), cpu?.length ? fmt(median(cpu)) : '', note)
         : row(label, 'n/a', 'n/a', '', note)
-    const failedNote = (c: Command) => (errors[c.key] ? `FAILED (${errors[c.key]})` : '')
     for (const c of commands)
-      if (c.key !== 'pair') line(c.label, seconds[c.key], failedNote(c), cpuSeconds[c.key])
+      line(c.label, seconds[c.key], errors[c.key] ? `FAILED (${errors[c.key]})` : '', cpuSeconds[c.key])
     if (!threads) line('1. ours: stats CLI --threads 1 / --threads N', null, 'n/a (flag not yet on main)')
     line('3. DuckDB query alone (timed inside each of those runs)', duckQuery)
     const pass = (k: keyof InProcessPass) => inproc?.passes.map((p) => p[k]) ?? null
@@ -315,7 +313,7 @@ export async function benchScan(
     line('4. our reader: streamRowSlices wait (in-process)', pass('reader'))
     line('5. full parseRow + statsAddRow (in-process)', pass('fullParse'))
     line("5. lazy parseRow + statsAddRow: the CLI's per-row work", pass('lazyStats'))
-    for (const c of commands) if (c.key === 'pair') line(c.label, seconds[c.key], failedNote(c))
+    line(pairLabel, pairSeconds, pairError ? `FAILED (${pairError})` : '')
 
     const med = (k: Command['key']) => (seconds[k]?.length ? median(seconds[k]) : null)
     const why = (k: Command['key']) =>
@@ -340,7 +338,7 @@ export async function benchScan(
     ratioLine('ours(1 thread) / DuckDB whole command', 'ours1', 'duckdb', '<= 1.5', (v) => v <= 1.5)
     ratioLine('ours(all cores) / DuckDB whole command', 'oursAll', 'duckdb', '<= 1.5', (v) => v <= 1.5)
     const alone = med('ours1')
-    const together = med('pair')
+    const together = pairSeconds.length ? median(pairSeconds) : null
     const cores2 = alone !== null && together !== null ? (2 * alone) / together : null
     row(
       'two busy threads, in cores: 2 x (1. --threads 1) / (6.)',
@@ -349,15 +347,15 @@ export async function benchScan(
       '',
       `of 2: what --threads ${cores} can get from this machine at best`,
     )
-    const solo = outputs.ours1?.[0]
-    if (solo !== undefined && (outputs.pair ?? []).some((o) => o !== solo))
+    const soloOut = outputs.ours1?.[0]
+    if (soloOut !== undefined && pairOutputs.some((o) => o !== soloOut))
       failures.push(`${input.label}: a copy of 6. printed a Stats document different from 1.'s`)
 
     // The four numbers side by side, from the first run of each command (every later run must print the same).
     const heads: [string, Headline][] = []
     for (const c of commands) {
       const outs = outputs[c.key]
-      if (!outs?.length || c.key === 'pair') continue
+      if (!outs?.length) continue
       const parse = (o: string): Headline =>
         c.key === 'ours1' || c.key === 'oursAll' ? oursHeadline(o) : (JSON.parse(o) as Headline)
       const first = parse(outs[0] as string)
@@ -389,7 +387,7 @@ export async function benchScan(
       )
     }
     const reference = heads.find(([name]) => name === 'CPython tutorial loop')?.[1]
-    let agree = heads.length === commands.filter((c) => c.key !== 'pair').length && reference !== undefined
+    let agree = heads.length === commands.length && reference !== undefined
     for (const [name, h] of heads) {
       if (!reference || h === reference) continue
       const differ = HEADLINE_INTS.filter((k) => h[k] !== reference[k])
@@ -421,6 +419,7 @@ export async function benchScan(
       seconds,
       cpuSeconds,
       errors,
+      pairSeconds,
       twoThreadCores: cores2,
       duckdbQuerySeconds: duckQuery,
       inProcess: inproc?.passes,

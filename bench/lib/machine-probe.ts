@@ -54,6 +54,8 @@ export function runConcurrently(
 /** Bytes the first-touch probe writes into (one byte per page). */
 const TOUCH_BYTES = 256 * 2 ** 20
 const PAGE = 4096
+/** Pages the first-touch probe writes into. */
+export const FIRST_TOUCH_PAGES = TOUCH_BYTES / PAGE
 
 /**
  * Microseconds per first write to a fresh 4 KiB page, in a child `node` (`execPath`): the median of 3 buffers,
@@ -66,7 +68,7 @@ export function firstTouchMicroseconds(execPath: string): number | null {
       const t = performance.now()
       const b = new Uint8Array(${TOUCH_BYTES})
       for (let i = 0; i < b.length; i += ${PAGE}) b[i] = 1
-      times.push(((performance.now() - t) * 1000) / (${TOUCH_BYTES} / ${PAGE}))
+      times.push(((performance.now() - t) * 1000) / ${FIRST_TOUCH_PAGES})
     }
     times.sort((a, b) => a - b)
     process.stdout.write(String(times[1]))
