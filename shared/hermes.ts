@@ -361,8 +361,10 @@ const CLEAN_RESPONSE = /^\{"tool_call_id": "([^"\\]*)", "name": "([^"\\]*)", "co
 // Everything that can make the taxonomy report a failure of an object `content` (see errors.ts), written so it
 // also matches some non-failures (then the body is parsed): a non-zero exit code, an error value that is not
 // null/false/"", success false, a failed status; plus \u-escaped letters, which could spell any of those keys.
+// The lookaheads reject whitespace too, so `\s*` cannot stop short of the value: `"exit_code": 0` must not match
+// by reading ` 0` as the value.
 const FAILURE_SIGNAL =
-  /"exit_code"\s*:\s*(?!0\s*[,}])|"error"\s*:\s*(?!null\s*[,}]|false\s*[,}]|""\s*[,}])|"success"\s*:\s*false|"status"\s*:\s*"(?:error|timeout)"|\\u00[4-7][0-9a-fA-F]/
+  /"exit_code"\s*:\s*(?!\s|0\s*[,}])|"error"\s*:\s*(?!\s|null\s*[,}]|false\s*[,}]|""\s*[,}])|"success"\s*:\s*false|"status"\s*:\s*"(?:error|timeout)"|\\u00[4-7][0-9a-fA-F]/
 
 /**
  * For statistics only: a response block whose content cannot be a failure is not parsed (most of a row's

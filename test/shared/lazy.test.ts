@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
+import { parseToolMessage } from '../../shared/hermes.ts'
 import { emptyStats, finalizeStats, statsAddRow } from '../../shared/stats.ts'
 import { parseRow } from '../../shared/trace.ts'
 
@@ -98,5 +99,35 @@ describe('lazy statistics mode equals the full parse', () => {
     }
     expect(responses).toBeGreaterThan(1000)
     expect(skipped / responses).toBeGreaterThan(0.3)
+  })
+
+  it("leaves the writer's successful responses unparsed, and parses every spacing of a failure", () => {
+    const wrap = (content: string) =>
+      `<tool_response>\n{"tool_call_id": "c1", "name": "terminal", "content": ${content}}\n</tool_response>`
+    const success = [
+      '{"output": "ok", "exit_code": 0, "error": null}',
+      '{"output": "ok", "exit_code":   0 , "error" :null}',
+      '{"content": "x", "error": ""}',
+      '{"success": true, "error": false}',
+    ]
+    for (const content of success) {
+      const [block] = parseToolMessage(wrap(content), 1, [], true)
+      expect(block?.content, content).toBeNull()
+    }
+    const failures = [
+      '{"output": "", "exit_code": 1, "error": null}',
+      '{"output": "", "exit_code":  2, "error": null}',
+      '{"output": "", "exit_code":\n0, "error":\n"boom"}',
+      '{"output": "", "exit_code": 0, "error": "  "}',
+      '{"output": "", "exit_code": 0.0, "error": null}',
+      '{"success": false}',
+      '{"status": "timeout", "output": "slow"}',
+      '{"\\u0065rror": "spelled with an escape"}',
+    ]
+    for (const content of failures) {
+      const lazy = parseToolMessage(wrap(content), 1, [], true)
+      expect(lazy, content).toEqual(parseToolMessage(wrap(content), 1, []))
+      expect(lazy[0]?.content, content).not.toBeNull()
+    }
   })
 })

@@ -89,7 +89,14 @@ describe('scanCallPayload', () => {
       '<',
       '中',
       '\ud800',
+      '\r',
+      '\b',
+      '\f',
+      'u',
+      'b',
     ]
+    // Controls JSON has a two-character escape for (`\n`...): written that way or as `\u00XX`.
+    const SHORT_ESCAPES = ['\n', '\t', '\r', '\b', '\f']
     const KEYS = ['name', 'arguments', 'path', 'a', 'b', 'content', 'é']
     const SPACE = ['', '', ' ', '\n', '  ', '\t', '\r\n']
     // A JSON string with random characters, each written plainly or as some escape.
@@ -101,9 +108,9 @@ describe('scanCallPayload', () => {
         const code = c.charCodeAt(0)
         const r = next()
         if (c === '"' || c === '\\') out += `\\${c}`
+        else if (SHORT_ESCAPES.includes(c) && r < 0.7) out += JSON.stringify(c).slice(1, -1)
         else if (c.length === 1 && (r < 0.3 || code < 0x20)) out += `\\u${code.toString(16).padStart(4, '0')}`
         else if (c === '/' && r < 0.6) out += '\\/'
-        else if (c === '\n' && r < 0.8) out += '\\n'
         else out += c
       }
       return `${out}"`
