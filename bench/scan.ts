@@ -7,8 +7,9 @@
  *   (b) the bench's sample (`.cache/bench-full`, or `.cache/bench-small` under --small) as the generator wrote it.
  *
  * Lines per input (each repeated 3 times, min and median reported):
- *   1. ours: `node scripts/stats.ts --file F --config kimi --quiet`, with `--threads 1` and `--threads <cores>` when
- *      the CLI has the flag (else once without it, and the threads lines say n/a);
+ *   1. ours: the node command of `npm run stats` (package.json: `node --import ./scripts/lib/compile-cache.mjs
+ *      scripts/stats.ts`, without npm itself) with `--file F --config kimi --quiet`, with `--threads 1` and
+ *      `--threads <cores>` when the CLI has the flag (else once without it, and the threads lines say n/a);
  *   2. `python3 bench/scan_tutorial.py F`: pyarrow + the tutorial's per-row code (bench/tutorial_seed.py);
  *   3. `python3 bench/scan_duckdb.py F`: one DuckDB query, 2 threads; also the query alone (timed inside);
  *   4./5. in-process (bench/scan-inprocess.ts, its own process): JSON.parse of every row's conversations JSON,
@@ -30,9 +31,10 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
 import { availableParallelism, loadavg } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { median } from './lib/checkouts.ts'
 import { FIRST_TOUCH_PAGES, firstTouchMicroseconds, runConcurrently } from './lib/machine-probe.ts'
+import { npmScriptNodeArgs } from './lib/npm-script.ts'
 import { ensureSample, GENERATOR_VERSION } from './lib/sample-cache.ts'
 import type { InProcessPass, InProcessResult } from './scan-inprocess.ts'
 
@@ -181,6 +183,11 @@ export async function benchScan(
       .join(' ')
   say(`  machine: ${cores} cores, load average at start ${load()} (shared with other work: see the load)`)
   say(`  stats CLI --threads: ${threads ? 'on main' : 'n/a (flag not yet on main)'}`)
+  say(
+    `  ours: node ${npmScriptNodeArgs('stats')
+      .map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a))
+      .join(' ')} (npm run stats, without npm)`,
+  )
   const touchUs = firstTouchMicroseconds(process.execPath)
   say(
     `  first write to a fresh 4 KiB memory page (256 MiB, in a child node): ${
@@ -200,7 +207,7 @@ export async function benchScan(
 
   for (const input of inputs) {
     const stats = (extra: string[]) => [
-      join(ROOT, 'scripts/stats.ts'),
+      ...npmScriptNodeArgs('stats'),
       ...['--file', input.file, '--config', 'kimi', '--quiet', ...extra],
     ]
     const node = process.execPath

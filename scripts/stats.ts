@@ -12,10 +12,9 @@
  * N - 1 worker threads; default every core, fewer for a small file; the output is byte-identical for any N), --quiet,
  * --pretty, --help.
  */
-import { useCompileCache } from './lib/compile-cache.ts'
+import './lib/compile-cache.mjs'
 
 // The body is loaded only now, so that its modules (and its worker threads' modules) come from the compile cache.
-useCompileCache()
 const { runStatsCli } = await import('./lib/stats-cli.ts')
 runStatsCli(process.argv.slice(2)).catch((err: Error) => {
   process.stderr.write(`stats: ${err.message}\n`)

@@ -1,6 +1,6 @@
 /**
  * The body of the stats CLI (`scripts/stats.ts`, which documents it): flags, the scan, the JSON on stdout. Loaded by
- * the entry after it has turned on the compile cache (scripts/lib/compile-cache.ts).
+ * the entry after it has turned on the compile cache (scripts/lib/compile-cache.mjs).
  */
 import { basename, dirname, join, resolve } from 'node:path'
 import { DEFAULT_DATASET } from '../../shared/dataset.ts'

@@ -3,7 +3,7 @@
  * complete Stats contract, labelled as the sample with the directory's revision; bad flags exit 1 naming them.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,6 +50,36 @@ describe('npm run stats', () => {
       expect(set.configs.kimi?.seed).toHaveProperty(key)
     }
     expect(res.stderr).toMatch(/stats kimi/)
+  })
+
+  it("npm run stats's own command (the compile-cache preload, then the entry) prints the same StatsSet", () => {
+    const script = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts.stats
+    expect(script).toBe('node --import ./scripts/lib/compile-cache.mjs scripts/stats.ts')
+    const viaScript = spawnSync(
+      process.execPath,
+      ['--import', './scripts/lib/compile-cache.mjs', 'scripts/stats.ts', '--dataset-dir', dir, '--quiet'],
+      { encoding: 'utf8', cwd: ROOT },
+    )
+    expect(viaScript.status, viaScript.stderr).toBe(0)
+    expect(viaScript.stdout).toBe(run(['--dataset-dir', dir, '--quiet']).stdout)
+  })
+
+  it('the preload turns the compile cache on for the process and its worker threads, unless disabled', () => {
+    const cacheDir = (env: NodeJS.ProcessEnv) =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          join(ROOT, 'scripts/lib/compile-cache.mjs'),
+          '-e',
+          'console.log(String(process.env.NODE_COMPILE_CACHE))',
+        ],
+        { encoding: 'utf8', env: { ...env, NODE_COMPILE_CACHE: undefined } },
+      ).trim()
+    expect(cacheDir({ ...process.env, NODE_DISABLE_COMPILE_CACHE: undefined })).toMatch(/compile-cache/)
+    expect(cacheDir({ ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('undefined')
   })
 
   it('--file gives the same Stats as the config inside --dataset-dir', () => {
