@@ -6,7 +6,7 @@
  *       the sample generator's version (1,200 rows under --small);
  *   (b) the bench's sample (`.cache/bench-full`, or `.cache/bench-small` under --small) as the generator wrote it.
  *
- * Lines per input (each repeated 3 times, min and median reported):
+ * Lines per input (whole commands in 5 round-robin rounds, in-process lines 3 passes; min and median reported):
  *   1. ours: the node command of `npm run stats` (package.json: `node --import ./scripts/lib/compile-cache.mjs
  *      scripts/stats.ts`, without npm itself) with `--file F --config kimi --quiet`, with `--threads 1` and
  *      `--threads <cores>` when the CLI has the flag (else once without it, and the threads lines say n/a);
@@ -39,6 +39,9 @@ import { ensureSample, GENERATOR_VERSION } from './lib/sample-cache.ts'
 import type { InProcessPass, InProcessResult } from './scan-inprocess.ts'
 
 const ROOT = join(import.meta.dirname, '..')
+/** Round-robin rounds of the whole commands (the host's noise moves single runs by 10-25%). */
+const ROUNDS = 5
+/** Passes of each in-process line. */
 const REPEAT = 3
 
 /** One input file of the scan bench. */
@@ -160,7 +163,7 @@ const fmt = (x: number, digits = 2) => x.toFixed(digits)
 const row = (label: string, a: string, b: string, c = '', d = '') =>
   say(`  ${label.padEnd(62)} ${a.padStart(9)} ${b.padStart(9)} ${c.padStart(9)}  ${d}`)
 
-/** A whole command of the table, run REPEAT times. */
+/** A whole command of the table, run ROUNDS times. */
 interface Command {
   key: 'ours1' | 'oursAll' | 'cpython' | 'duckdb'
   label: string
@@ -260,7 +263,7 @@ export async function benchScan(
     const cpuSeconds: Partial<Record<Command['key'], number[]>> = {}
     const outputs: Partial<Record<Command['key'], string[]>> = {}
     const errors: Partial<Record<Command['key'], string>> = {}
-    for (let r = 0; r < REPEAT; r++) {
+    for (let r = 0; r < ROUNDS; r++) {
       for (const c of commands) {
         if (errors[c.key]) continue
         const run = runTimed(c.command, c.args)
