@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { seededRandom as prng } from '../../scripts/lib/random.ts'
 import {
+  countWords,
   distributionQuantile,
   emptyStats,
   finalizeStats,
@@ -116,6 +117,27 @@ describe('stats definitions on the fixtures', () => {
 })
 
 describe('think words', () => {
+  it('count like a split on the Python whitespace set, on 20,000 random texts of every length and alignment', () => {
+    // The reference: Python's str whitespace, written out (str.split() with no argument splits on runs of it).
+    const PY_SPACE = /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/
+    const reference = (text: string) => text.split(PY_SPACE).filter((w) => w !== '').length
+    const next = prng(11)
+    // Every whitespace byte, the controls around them, both ends of printable ASCII, DEL, and some non-ASCII.
+    const ALPHABET = [...'\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x00\x08\x0e\x1b!~\x7fa', ...'\x85\xa0\u2000\u3000é']
+    let checked = 0
+    for (let n = 0; n < 20000; n++) {
+      const length = Math.floor(next() * (n % 10 === 0 ? 400 : 40))
+      const ascii = next() < 0.8
+      let text = ''
+      for (let i = 0; i < length; i++) {
+        text += ALPHABET[Math.floor(next() * (ascii ? ALPHABET.length - 5 : ALPHABET.length))] as string
+      }
+      expect(countWords(text), JSON.stringify(text)).toBe(reference(text))
+      checked++
+    }
+    expect(checked).toBe(20000)
+  })
+
   // Expected: Python's len(t.split()) of each thought as the parser keeps it (JavaScript's trim(), which also
   // strips U+FEFF), computed with python3 when this test was written.
   const cases: [string, number][] = [
