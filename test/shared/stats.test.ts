@@ -119,6 +119,7 @@ describe('stats definitions on the fixtures', () => {
 describe('think words', () => {
   it('count like a split on the Python whitespace set, on 20,000 random texts of every length and alignment', () => {
     // The reference: Python's str whitespace, written out (str.split() with no argument splits on runs of it).
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: Python counts these controls as whitespace
     const PY_SPACE = /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/
     const reference = (text: string) => text.split(PY_SPACE).filter((w) => w !== '').length
     const next = prng(11)
