@@ -186,8 +186,9 @@ export async function benchScan(
       .join(' ')
   say(`  machine: ${cores} cores, load average at start ${load()} (shared with other work: see the load)`)
   say(`  stats CLI --threads: ${threads ? 'on main' : 'n/a (flag not yet on main)'}`)
+  const statsNodeArgs = npmScriptNodeArgs('stats')
   say(
-    `  ours: node ${npmScriptNodeArgs('stats')
+    `  ours: node ${statsNodeArgs
       .map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a))
       .join(' ')} (npm run stats, without npm)`,
   )
@@ -210,7 +211,7 @@ export async function benchScan(
 
   for (const input of inputs) {
     const stats = (extra: string[]) => [
-      ...npmScriptNodeArgs('stats'),
+      ...statsNodeArgs,
       ...['--file', input.file, '--config', 'kimi', '--quiet', ...extra],
     ]
     const node = process.execPath
