@@ -40,15 +40,11 @@
  */
 import { exportOptionsFromArgv } from './lib/export-flags.ts'
 import { exportDataset, exportSummary } from './lib/export-pipeline.ts'
+import { exitQuietlyWhenStdoutCloses } from './lib/stdout-pipe.ts'
 
 async function main(argv: string[]): Promise<void> {
   const options = exportOptionsFromArgv(argv)
-  // `npm run export ... | head`: the reader went away, which is not a failure of the export.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0)
-    process.stderr.write(`export: cannot write to stdout: ${err.message}\n`)
-    process.exit(1)
-  })
+  exitQuietlyWhenStdoutCloses('export')
   let reported = 0
   options.onSkip = (id, reason) => {
     // The first few reasons in full; the count is in the summary.

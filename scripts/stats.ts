@@ -15,7 +15,11 @@
 import './lib/compile-cache.mjs'
 
 // The body is loaded only now, so that its modules (and its worker threads' modules) come from the compile cache.
-const { runStatsCli } = await import('./lib/stats-cli.ts')
+const [{ runStatsCli }, { exitQuietlyWhenStdoutCloses }] = await Promise.all([
+  import('./lib/stats-cli.ts'),
+  import('./lib/stdout-pipe.ts'),
+])
+exitQuietlyWhenStdoutCloses('stats')
 runStatsCli(process.argv.slice(2)).catch((err: Error) => {
   process.stderr.write(`stats: ${err.message}\n`)
   process.exit(1)

@@ -2,7 +2,7 @@
  * The stats CLI as users run it: on a generated sample directory and on one of its files, the output is the
  * complete Stats contract, labelled as the sample with the directory's revision; bad flags exit 1 naming them.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -80,6 +80,20 @@ describe('npm run stats', () => {
       ).trim()
     expect(cacheDir({ ...process.env, NODE_DISABLE_COMPILE_CACHE: undefined })).toMatch(/compile-cache/)
     expect(cacheDir({ ...process.env, NODE_DISABLE_COMPILE_CACHE: '1' })).toBe('undefined')
+  })
+
+  it('piped into a reader that stops early (| head), it exits 0 without a stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, '--dataset-dir', dir, '--quiet'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).not.toMatch(/EPIPE|Error/)
+    expect(code).toBe(0)
   })
 
   it('--file gives the same Stats as the config inside --dataset-dir', () => {
