@@ -53,10 +53,6 @@ describe('npm run stats', () => {
   })
 
   it("npm run stats's own command (the compile-cache preload, then the entry) prints the same StatsSet", () => {
-    const script = (
-      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    ).scripts.stats
-    expect(script).toBe('node --import ./scripts/lib/compile-cache.mjs scripts/stats.ts')
     const viaScript = spawnSync(
       process.execPath,
       ['--import', './scripts/lib/compile-cache.mjs', 'scripts/stats.ts', '--dataset-dir', dir, '--quiet'],
@@ -64,6 +60,25 @@ describe('npm run stats', () => {
     )
     expect(viaScript.status, viaScript.stderr).toBe(0)
     expect(viaScript.stdout).toBe(run(['--dataset-dir', dir, '--quiet']).stdout)
+  })
+
+  it('every batch CLI script preloads the compile cache, and its command runs the CLI', () => {
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts
+    // `start` is left out on purpose: it starts other Node tools, which would inherit NODE_COMPILE_CACHE.
+    for (const cli of ['stats', 'export', 'sample', 'mirror', 'probe']) {
+      expect(scripts[cli]).toBe(`node --import ./scripts/lib/compile-cache.mjs scripts/${cli}.ts`)
+      const res = spawnSync(
+        process.execPath,
+        ['--import', './scripts/lib/compile-cache.mjs', `scripts/${cli}.ts`, '--no-such-flag'],
+        { encoding: 'utf8', cwd: ROOT },
+      )
+      // The CLI itself answered: its own words for the bad flag, not a loader error.
+      expect(res.stderr, cli).toContain(`${cli}: unknown flag "--no-such-flag"`)
+      expect(res.status, cli).not.toBe(0)
+    }
+    expect(scripts.start).toBe('node scripts/start.ts')
   })
 
   it('the preload turns the compile cache on for the process and its worker threads, unless disabled', () => {
