@@ -153,9 +153,9 @@ function oursHeadline(stdout: string): Headline {
   }
 }
 
-/** Whether the stats CLI on main takes `--threads` (its --help names it). */
-function statsCliHasThreads(): boolean {
-  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/stats.ts'), '--help'], { encoding: 'utf8' })
+/** Whether the stats CLI (`node <nodeArgs>`) takes `--threads` (its --help names it). */
+function statsCliHasThreads(nodeArgs: string[]): boolean {
+  const r = spawnSync(process.execPath, [...nodeArgs, '--help'], { encoding: 'utf8' })
   return /--threads\b/.test(`${r.stdout}${r.stderr}`)
 }
 
@@ -177,7 +177,8 @@ export async function benchScan(
 ): Promise<{ results: Record<string, unknown>; failures: string[] }> {
   const python = pythonExecutable()
   const cores = availableParallelism()
-  const threads = statsCliHasThreads()
+  const statsNodeArgs = npmScriptNodeArgs('stats')
+  const threads = statsCliHasThreads(statsNodeArgs)
   const results: Record<string, unknown> = {}
   const failures: string[] = []
   const load = () =>
@@ -186,7 +187,6 @@ export async function benchScan(
       .join(' ')
   say(`  machine: ${cores} cores, load average at start ${load()} (shared with other work: see the load)`)
   say(`  stats CLI --threads: ${threads ? 'on main' : 'n/a (flag not yet on main)'}`)
-  const statsNodeArgs = npmScriptNodeArgs('stats')
   say(
     `  ours: node ${statsNodeArgs
       .map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a))

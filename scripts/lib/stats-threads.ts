@@ -30,9 +30,10 @@ export function defaultThreads(metadata?: FileMetaData): number {
 /**
  * A worker thread's young generation limit, in MB (`resourceLimits.maxYoungGenerationSizeMb`). Without it a worker
  * gets the main thread's limit (V8's `new_space` size, Node 24 here: the main thread's reaches 128 MB under the scan,
- * and an uncapped worker's reaches 128 MB in a string-allocating loop where a capped one stops at 64 MB). Measured on the scan bench's 12,000-row file with 2 threads: 4.5-4.7 s with 64, against
- * 4.8-5.3 s without. Every page a heap grows into is a first touch, and those cost ~15 µs each on the bench machine
- * (the scan bench's probe), which is the likely reason the smaller one was faster here.
+ * and an uncapped worker's reaches 128 MB in a string-allocating loop where a capped one stops at 64 MB). Measured
+ * on the scan bench's 12,000-row file with 2 threads: 4.5-4.7 s with 64, against 4.8-5.3 s without. Every page a
+ * heap grows into is a first touch, and those cost ~15 µs each on the bench machine (the scan bench's probe), which
+ * is the likely reason the smaller one was faster here.
  */
 const YOUNG_MB = 64
 

@@ -11,6 +11,8 @@ import type { Stats, StatsSet } from '../../shared/types.ts'
 
 const ROOT = join(import.meta.dirname, '../..')
 const CLI = join(ROOT, 'scripts/stats.ts')
+/** The module the batch CLIs' npm scripts preload (`node --import <it> scripts/<cli>.ts`). */
+const PRELOAD = './scripts/lib/compile-cache.mjs'
 
 describe('npm run stats', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hte-stats-cli-'))
@@ -55,7 +57,7 @@ describe('npm run stats', () => {
   it("npm run stats's own command (the compile-cache preload, then the entry) prints the same StatsSet", () => {
     const viaScript = spawnSync(
       process.execPath,
-      ['--import', './scripts/lib/compile-cache.mjs', 'scripts/stats.ts', '--dataset-dir', dir, '--quiet'],
+      ['--import', PRELOAD, 'scripts/stats.ts', '--dataset-dir', dir, '--quiet'],
       { encoding: 'utf8', cwd: ROOT },
     )
     expect(viaScript.status, viaScript.stderr).toBe(0)
@@ -68,12 +70,11 @@ describe('npm run stats', () => {
     ).scripts
     // `start` is left out on purpose: it starts other Node tools, which would inherit NODE_COMPILE_CACHE.
     for (const cli of ['stats', 'export', 'sample', 'mirror', 'probe']) {
-      expect(scripts[cli]).toBe(`node --import ./scripts/lib/compile-cache.mjs scripts/${cli}.ts`)
-      const res = spawnSync(
-        process.execPath,
-        ['--import', './scripts/lib/compile-cache.mjs', `scripts/${cli}.ts`, '--no-such-flag'],
-        { encoding: 'utf8', cwd: ROOT },
-      )
+      expect(scripts[cli]).toBe(`node --import ${PRELOAD} scripts/${cli}.ts`)
+      const res = spawnSync(process.execPath, ['--import', PRELOAD, `scripts/${cli}.ts`, '--no-such-flag'], {
+        encoding: 'utf8',
+        cwd: ROOT,
+      })
       // The CLI itself answered: its own words for the bad flag, not a loader error.
       expect(res.stderr, cli).toContain(`${cli}: unknown flag "--no-such-flag"`)
       expect(res.status, cli).not.toBe(0)
@@ -85,12 +86,7 @@ describe('npm run stats', () => {
     const cacheDir = (env: NodeJS.ProcessEnv) =>
       execFileSync(
         process.execPath,
-        [
-          '--import',
-          join(ROOT, 'scripts/lib/compile-cache.mjs'),
-          '-e',
-          'console.log(String(process.env.NODE_COMPILE_CACHE))',
-        ],
+        ['--import', join(ROOT, PRELOAD), '-e', 'console.log(String(process.env.NODE_COMPILE_CACHE))'],
         { encoding: 'utf8', env: { ...env, NODE_COMPILE_CACHE: undefined } },
       ).trim()
     expect(cacheDir({ ...process.env, NODE_DISABLE_COMPILE_CACHE: undefined })).toMatch(/compile-cache/)
