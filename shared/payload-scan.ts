@@ -39,13 +39,16 @@ function hexValue(c: number): number {
   return -1
 }
 
+// What a string scan stops at: a character that is not printable ASCII (a control, or DEL and up), and a backslash
+// not followed by a character of an escape that keeps its length (or the second half of a `\\`).
 // biome-ignore lint/suspicious/noControlCharactersInRegex: what printable ASCII is not
-const NOT_PLAIN = /[\u0000-\u001f\u007f-\uffff]/g
+const SPECIAL = /[\u0000-\u001f\u007f-\uffff]|\\[^"\\bfnrt]/g
 
-/** The first `ch` in `text` at or after `from`, or `end` when there is none before `end`. */
-function indexIn(text: string, ch: string, from: number, end: number): number {
-  const at = text.indexOf(ch, from)
-  return at < 0 || at > end ? end : at
+/** Where the global `pattern` first matches in `text` at or after `from`, or `end` when it does not before `end`. */
+function searchFrom(pattern: RegExp, text: string, from: number, end: number): number {
+  pattern.lastIndex = from
+  const m = pattern.exec(text)
+  return m ? Math.min(m.index, end) : end
 }
 
 class Scanner {
@@ -54,13 +57,8 @@ class Scanner {
   pos: number
   /** The top-level `name` value, once read. */
   name: string | null = null
-  /**
-   * The next `"`, `\` and character that is not printable ASCII (a control, or DEL and up) at or after the
-   * position each was looked for from (`end`: none before it).
-   */
-  private nextQuote = -1
-  private nextBackslash = -1
-  private nextOther = -1
+  /** The next match of `SPECIAL` at or after the position it was looked for from (`end`: none before it). */
+  private nextSpecial = -1
 
   constructor(text: string, start: number, end: number) {
     this.text = text
@@ -122,59 +120,64 @@ class Scanner {
     return negativeZero ? 1 : i - start
   }
 
-  /** A string at `pos` (its opening quote): its escaped Python length, quotes included, or -1. */
+  /**
+   * A string at `pos` (its opening quote): its escaped Python length, quotes included, or -1.
+   *
+   * The writer's text already has Python's form except in a few places, so the length is the raw length plus
+   * corrections, and no step is taken per ordinary escape: `\n`, `\"`, `\\`, `\t`, `\r`, `\b` and `\f` keep their two
+   * characters; each code unit from DEL up becomes a 6-character `\uXXXX` (+5); `\/` becomes `/` (-1); `\uXXXX`
+   * becomes what `escapedLength` gives. Two searches: the closing quote (a `"` after an even run of backslashes), and
+   * `SPECIAL`, remembered across the payload's strings so the text is searched once: the characters that are not
+   * printable ASCII (a control inside a string is not JSON) and the backslashes not followed by one of `"\bfnrt`, the
+   * other escapes, each checked and corrected (or the second half of a `\\`, skipped).
+   */
   string(): number {
     const { text, end } = this
-    let i = this.pos + 1
-    let length = 2
-    while (i < end) {
-      // Printable ASCII counts one each: jump over it natively to the next quote, backslash or character that is
-      // not printable ASCII (each found once and remembered, so the text is searched once for each).
-      if (this.nextQuote < i) this.nextQuote = indexIn(text, '"', i, end)
-      if (this.nextBackslash < i) this.nextBackslash = indexIn(text, '\\', i, end)
-      if (this.nextOther < i) {
-        NOT_PLAIN.lastIndex = i
-        this.nextOther = NOT_PLAIN.test(text) ? Math.min(NOT_PLAIN.lastIndex - 1, end) : end
-      }
-      const at = Math.min(this.nextQuote, this.nextBackslash, this.nextOther)
-      length += at - i
-      i = at
-      if (i >= end) break
-      const c = text.charCodeAt(i)
-      if (c === 0x22) {
-        this.pos = i + 1
-        return length
-      }
-      if (c === 0x5c) {
-        if (i + 1 >= end) return -1
-        const e = text.charCodeAt(i + 1)
-        if (e === 0x75) {
-          if (i + 5 >= end) return -1
-          let u = 0
-          for (let k = 2; k < 6; k++) {
-            const h = hexValue(text.charCodeAt(i + k))
-            if (h < 0) return -1
-            u = u * 16 + h
-          }
-          length += escapedLength(u)
-          i += 6
-          continue
-        }
-        if (e === 0x22 || e === 0x5c || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
-          length += 2
-        } else if (e === 0x2f) {
-          length += 1
-        } else {
-          return -1
-        }
-        i += 2
-        continue
-      }
-      if (c < 0x20) return -1 // a raw control character: not JSON
-      length += c < 0x7f ? 1 : 6
-      i++
+    const open = this.pos
+    let close = open
+    for (;;) {
+      close = text.indexOf('"', close + 1)
+      if (close < 0 || close >= end) return -1
+      let k = close - 1
+      while (text.charCodeAt(k) === 0x5c) k-- // stops at the opening quote at the latest
+      if (((close - 1 - k) & 1) === 0) break
     }
-    return -1
+    let length = close - open + 1
+    if (this.nextSpecial <= open) this.nextSpecial = searchFrom(SPECIAL, text, open + 1, end)
+    while (this.nextSpecial < close) {
+      const at = this.nextSpecial
+      let after = at + 1
+      const c = text.charCodeAt(at)
+      if (c !== 0x5c) {
+        if (c < 0x20) return -1 // a raw control character: not JSON
+        length += 5
+      } else {
+        let k = at - 1
+        while (text.charCodeAt(k) === 0x5c) k--
+        if (((at - 1 - k) & 1) === 0) {
+          // An escape starts here (else this is the second half of a `\\`).
+          const e = text.charCodeAt(at + 1)
+          if (e === 0x2f) {
+            length -= 1
+            after = at + 2
+          } else if (e === 0x75 && at + 5 < close) {
+            let u = 0
+            for (let h = 2; h < 6; h++) {
+              const v = hexValue(text.charCodeAt(at + h))
+              if (v < 0) return -1
+              u = u * 16 + v
+            }
+            length += escapedLength(u) - 6
+            after = at + 6
+          } else {
+            return -1
+          }
+        }
+      }
+      this.nextSpecial = searchFrom(SPECIAL, text, after, end)
+    }
+    this.pos = close + 1
+    return length
   }
 
   private array(depth: number): number {
