@@ -36,13 +36,17 @@
  * reported on stderr.
  *
  * Other flags: --dataset NAME, --revision SHA, --sample (provenance of the parsed traces), --budget-mb N (decoded
- * bytes per parquet slice), --quiet (no progress bar; the summary line is always printed).
+ * bytes per parquet slice), --quiet (no progress bar; the summary line is always printed), --help (the flags).
  */
-import { exportOptionsFromArgv } from './lib/export-flags.ts'
+import { EXPORT_USAGE, exportHelpRequested, exportOptionsFromArgv } from './lib/export-flags.ts'
 import { exportDataset, exportSummary } from './lib/export-pipeline.ts'
 import { exitQuietlyWhenStdoutCloses } from './lib/stdout-pipe.ts'
 
 async function main(argv: string[]): Promise<void> {
+  if (exportHelpRequested(argv)) {
+    process.stdout.write(EXPORT_USAGE)
+    return
+  }
   const options = exportOptionsFromArgv(argv)
   exitQuietlyWhenStdoutCloses('export')
   let reported = 0

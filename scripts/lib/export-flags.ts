@@ -38,7 +38,48 @@ export const EXPORT_FLAGS = {
   verify: { type: 'boolean' },
   quiet: { type: 'boolean' },
   sample: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const
+
+/** The export CLI's `--help` text. */
+export const EXPORT_USAGE = `usage: npm run export -- --file <parquet> [--config NAME] | --dataset-dir DIR  [--format F] [--out FILE] [flags]
+
+Streams local parquet in bounded memory and writes one record per row (filtered like GET /api/traces) as JSONL
+or parquet; progress and the summary line go to stderr.
+
+Input
+  --file F             one parquet file; its config defaults to the parent folder's name (data/<config>/train.parquet)
+  --config NAME        the config of --file, or the one config of --dataset-dir to keep
+  --dataset-dir D      every config the directory's dataset card declares (records carry "config" after "id")
+  --dataset NAME, --revision SHA, --sample   provenance written into the parsed traces
+  --budget-mb N        decoded megabytes per parquet slice (default ${DEFAULT_SLICE_BUDGET / 2 ** 20})
+
+Output
+  --format F           ${EXPORT_FORMATS.join(' | ')} (default openai)
+  --output-format O    ${OUTPUT_FORMATS.join(' | ')} (default jsonl)
+  --out FILE           written to FILE.partial-<pid>, renamed when complete; "-" or none: stdout (JSONL only)
+  --out-dir DIR        with --format sts: one file per trace, DIR/<config>/<id>.jsonl
+  --limit N            stop after N written rows (0: no limit)
+
+Filters
+  --category C, --subcategory S, --tool NAME, --q TEXT
+  --error E            ${ERROR_FILTERS.join(' | ')}
+  --min-messages N, --max-messages N, --min-calls N, --max-calls N, --min-parallel N
+
+Tokenized examples (Qwen3 chat template; labels are -100 outside the assistant's own tokens)
+  --tokenize           write {"id", "input_ids", "labels", "n_tokens", "n_trainable"} per row
+  --max-len N          cut both arrays at N tokens
+  --no-think-loss      mask <think>…</think> blocks too
+  --verify             re-tokenize every row whole with the tokenizer library and skip a row that differs
+
+  --quiet              no progress bar (the summary line is always printed)
+  --help, -h           this text
+`
+
+/** True when `argv` asks for the usage text (throws like `exportOptionsFromArgv` on an unknown flag). */
+export function exportHelpRequested(argv: readonly string[]): boolean {
+  return parseFlags(argv, EXPORT_FLAGS).help === true
+}
 
 /** Parsed export flags. */
 export type ExportFlags = Flags<typeof EXPORT_FLAGS>

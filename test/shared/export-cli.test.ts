@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream'
 import { promisify } from 'node:util'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exportOptionsFromArgv } from '../../scripts/lib/export-flags.ts'
+import { EXPORT_FLAGS, exportOptionsFromArgv } from '../../scripts/lib/export-flags.ts'
 import { type ExportOptions, exportDataset } from '../../scripts/lib/export-pipeline.ts'
 import { openLocalParquet, streamRowSlices } from '../../scripts/lib/local-parquet.ts'
 import { CONFIG_PATHS, generateSample } from '../../scripts/lib/sample/generate.ts'
@@ -332,6 +332,18 @@ describe('export CLI: --tokenize', () => {
       expect(row.n_tokens).toBe(4096)
       // <think> / </think> are never trained with --no-think-loss.
       for (const [i, id] of ids.entries()) if (id === 151667 || id === 151668) expect(labels[i]).toBe(-100)
+    }
+  })
+})
+
+describe('export CLI: --help', () => {
+  it('prints every flag on stdout and exits 0 without exporting', async () => {
+    for (const args of [['--help'], ['-h', '--format', 'sharegpt']]) {
+      const r = await cli(args)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toBe('')
+      expect(r.stdout).toMatch(/^usage: npm run export -- /)
+      for (const flag of Object.keys(EXPORT_FLAGS)) expect(r.stdout).toContain(`--${flag}`)
     }
   })
 })
