@@ -86,7 +86,8 @@ describe('lazy statistics mode equals the full parse', () => {
     expect(differences).toBe(0)
     expect(statsOf(rows, true)).toBe(statsOf(rows, false))
     // And it is lazy: responses inside <tool_response> tags (as the writer emits them) whose object content
-    // cannot be a failure are not parsed (about half of the sample's; the rest hold strings or may fail).
+    // cannot be a failure are not parsed: 86% of this sample's (the rest hold strings or may fail). A prefilter that
+    // matched nearly every terminal response (fixed in f3e22ac) left about half unparsed.
     let responses = 0
     let skipped = 0
     for (const row of rows) {
@@ -98,7 +99,7 @@ describe('lazy statistics mode equals the full parse', () => {
       }
     }
     expect(responses).toBeGreaterThan(1000)
-    expect(skipped / responses).toBeGreaterThan(0.3)
+    expect(skipped / responses).toBeGreaterThan(0.75)
   })
 
   it("leaves the writer's successful responses unparsed, and parses every spacing of a failure", () => {
