@@ -41,6 +41,23 @@ export const EXPORT_FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const
 
+/** `items` joined by " | ", wrapped at 116 columns, continuation lines indented like the first one's text. */
+function choices(items: readonly string[], indent = 23): string {
+  const lines: string[] = []
+  let line = ''
+  for (const item of items) {
+    const next = line === '' ? item : `${line} | ${item}`
+    if (indent + next.length > 116 && line !== '') {
+      lines.push(`${line} |`)
+      line = item
+    } else {
+      line = next
+    }
+  }
+  lines.push(line)
+  return lines.join(`\n${' '.repeat(indent)}`)
+}
+
 /** The export CLI's `--help` text. */
 export const EXPORT_USAGE = `usage: npm run export -- --file <parquet> [--config NAME] | --dataset-dir DIR  [--format F] [--out FILE] [flags]
 
@@ -63,7 +80,7 @@ Output
 
 Filters
   --category C, --subcategory S, --tool NAME, --q TEXT
-  --error E            ${ERROR_FILTERS.join(' | ')}
+  --error E            ${choices(ERROR_FILTERS)}
   --min-messages N, --max-messages N, --min-calls N, --max-calls N, --min-parallel N
 
 Tokenized examples (Qwen3 chat template; labels are -100 outside the assistant's own tokens)

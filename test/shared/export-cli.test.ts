@@ -344,6 +344,8 @@ describe('export CLI: --help', () => {
       expect(r.stderr).toBe('')
       expect(r.stdout).toMatch(/^usage: npm run export -- /)
       for (const flag of Object.keys(EXPORT_FLAGS)) expect(r.stdout).toContain(`--${flag}`)
+      for (const filter of ERROR_FILTERS) expect(r.stdout).toMatch(new RegExp(`[ |]${filter}( |$)`, 'm'))
+      expect(Math.max(...r.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120)
     }
   })
 })
