@@ -38,16 +38,18 @@
  * Other flags: --dataset NAME, --revision SHA, --sample (provenance of the parsed traces), --budget-mb N (decoded
  * bytes per parquet slice), --quiet (no progress bar; the summary line is always printed), --help (the flags).
  */
-import { EXPORT_USAGE, exportHelpRequested, exportOptionsFromArgv } from './lib/export-flags.ts'
+import { parseFlags } from './lib/cli-args.ts'
+import { EXPORT_FLAGS, EXPORT_USAGE, exportOptionsFromFlags } from './lib/export-flags.ts'
 import { exportDataset, exportSummary } from './lib/export-pipeline.ts'
 import { exitQuietlyWhenStdoutCloses } from './lib/stdout-pipe.ts'
 
 async function main(argv: string[]): Promise<void> {
-  if (exportHelpRequested(argv)) {
+  const flags = parseFlags(argv, EXPORT_FLAGS)
+  if (flags.help) {
     process.stdout.write(EXPORT_USAGE)
     return
   }
-  const options = exportOptionsFromArgv(argv)
+  const options = exportOptionsFromFlags(flags)
   exitQuietlyWhenStdoutCloses('export')
   let reported = 0
   options.onSkip = (id, reason) => {

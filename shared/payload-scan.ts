@@ -51,6 +51,16 @@ function searchFrom(pattern: RegExp, text: string, from: number, end: number): n
   return m ? Math.min(m.index, end) : end
 }
 
+/**
+ * Whether the character at `at`, inside a string, is escaped: an odd run of backslashes precedes it. The run stops at
+ * the string's opening quote at the latest.
+ */
+function escapedAt(text: string, at: number): boolean {
+  let k = at - 1
+  while (text.charCodeAt(k) === 0x5c) k--
+  return ((at - 1 - k) & 1) === 1
+}
+
 class Scanner {
   private readonly text: string
   private readonly end: number
@@ -138,9 +148,7 @@ class Scanner {
     for (;;) {
       close = text.indexOf('"', close + 1)
       if (close < 0 || close >= end) return -1
-      let k = close - 1
-      while (text.charCodeAt(k) === 0x5c) k-- // stops at the opening quote at the latest
-      if (((close - 1 - k) & 1) === 0) break
+      if (!escapedAt(text, close)) break
     }
     let length = close - open + 1
     if (this.nextSpecial <= open) this.nextSpecial = searchFrom(SPECIAL, text, open + 1, end)
@@ -152,9 +160,7 @@ class Scanner {
         if (c < 0x20) return -1 // a raw control character: not JSON
         length += 5
       } else {
-        let k = at - 1
-        while (text.charCodeAt(k) === 0x5c) k--
-        if (((at - 1 - k) & 1) === 0) {
+        if (!escapedAt(text, at)) {
           // An escape starts here (else this is the second half of a `\\`).
           const e = text.charCodeAt(at + 1)
           if (e === 0x2f) {

@@ -93,11 +93,6 @@ Tokenized examples (Qwen3 chat template; labels are -100 outside the assistant's
   --help, -h           this text
 `
 
-/** True when `argv` asks for the usage text (throws like `exportOptionsFromArgv` on an unknown flag). */
-export function exportHelpRequested(argv: readonly string[]): boolean {
-  return parseFlags(argv, EXPORT_FLAGS).help === true
-}
-
 /** Parsed export flags. */
 export type ExportFlags = Flags<typeof EXPORT_FLAGS>
 
@@ -128,7 +123,11 @@ export function filterFromFlags(flags: ExportFlags): TraceFilter {
 
 /** Parse the CLI's argv into export options (throws naming an unknown flag or a bad value). */
 export function exportOptionsFromArgv(argv: readonly string[]): ExportOptions {
-  const flags = parseFlags(argv, EXPORT_FLAGS)
+  return exportOptionsFromFlags(parseFlags(argv, EXPORT_FLAGS))
+}
+
+/** Parsed flags as export options (throws naming a bad value). */
+export function exportOptionsFromFlags(flags: ExportFlags): ExportOptions {
   const format = flags.format
   if (format !== undefined && !isExportFormat(format)) {
     throw new Error(`unknown format "${format}" (expected one of ${EXPORT_FORMATS.join(', ')})`)
